@@ -1,0 +1,53 @@
+"""The compiled artifact on disk: one JSON file, written atomically, read back with a freshness check."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kb.compiler import FORMAT, FORMAT_VERSION
+from kb.tree import fingerprint
+
+
+def default_artifact(policies: Path) -> Path:
+    """Where `kb compile` writes by default and `kb.load()` looks: build/kb.json beside the policy folder."""
+    return policies.resolve().parent / "build" / "kb.json"
+
+
+def dumps(model: dict[str, Any]) -> str:
+    """The artifact text: sorted keys and fixed indentation, so equal input gives equal bytes."""
+    return json.dumps(model, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write(model: dict[str, Any], target: Path) -> int:
+    """Write the artifact atomically (a reader never sees half a file); returns its size in bytes."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = dumps(model).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(data)
+
+
+def read(path: Path) -> dict[str, Any] | None:
+    """The artifact's model, or None when the file is missing, unreadable or of another format."""
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(model, dict) or model.get("format") != FORMAT or model.get("format_version") != FORMAT_VERSION:
+        return None
+    return model
+
+
+def is_fresh(model: dict[str, Any], policies: Path) -> bool:
+    """True when the artifact was compiled from exactly the policy files now on disk."""
+    return model.get("inputs") == fingerprint(policies)

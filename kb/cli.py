@@ -1,0 +1,287 @@
+"""The `kb` command line: validate, compile, units, show (and the commands other modules register).
+
+Exit codes: 0 success, 1 problems found (in the policies, or error findings in a check),
+2 misuse (bad arguments, unknown payer or code, unreadable input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kb import __version__, artifact
+from kb.compiler import check_tree, compile_tree
+from kb.knowledge import KnowledgeBase, load
+from kb.paths import default_policies
+from kb.problems import InputError, KBError, PolicyError, QueryError
+from kb.tree import display_path, policy_files
+
+# Modules that add subcommands: each defines register(subparsers) (claim checker, site).
+EXTENSIONS = ("kb.check.cli", "kb.site.cli")
+
+
+class UsageError(Exception):
+    """Misuse of the command line (exit 2)."""
+
+
+def iso_date(text: str) -> date:
+    """argparse type for YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def add_policies_option(parser: argparse.ArgumentParser) -> None:
+    """The --policies option every command that reads policies takes."""
+    parser.add_argument("--policies", type=Path, default=None, metavar="PATH",
+                        help="policy folder (default: ./policies when it exists, else the packaged knowledge base)")
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (only when stderr is a terminal or KB_PROGRESS=1)."""
+    if sys.stderr.isatty() or os.environ.get("KB_PROGRESS") == "1":
+        print(message, file=sys.stderr, flush=True)
+
+
+def open_kb(args: argparse.Namespace) -> KnowledgeBase:
+    """Load the knowledge base a command names (policy errors propagate as PolicyError)."""
+    root = args.policies or default_policies()
+    if not root.exists():
+        raise UsageError(f"no policy folder at {root}")
+    started = time.perf_counter()
+    k = load(root)
+    progress(f"loaded {display_path(root)} ({k.origin}) in {time.perf_counter() - started:.2f} s")
+    return k
+
+
+def emit_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+# -- validate ------------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    target = args.path or args.policies or default_policies()
+    root = _tree_root(target)
+    files = policy_files(root)
+    progress(f"validating {len(files)} files in {display_path(root)}")
+    try:
+        check_tree(root)
+        problems = []
+    except PolicyError as err:
+        problems = err.problems
+    if args.json:
+        emit_json({"ok": not problems, "files": len(files),
+                   "problems": [p.__dict__ for p in problems]})
+    else:
+        for p in problems:
+            print(p)
+        count = len(problems)
+        summary = (f"{count} problem{'s' if count != 1 else ''} in {len({p.file for p in problems})} "
+                   f"of {len(files)} files" if problems else f"{len(files)} files, no problems")
+        print(summary, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _tree_root(target: Path) -> Path:
+    """The policy tree a path belongs to (a file inside a tree validates the whole tree)."""
+    if not target.exists():
+        raise UsageError(f"no such file or folder: {target}")
+    if target.is_dir():
+        return target
+    for parent in target.resolve().parents:
+        if (parent / "codes.yaml").exists() or (parent / "payers").is_dir():
+            return parent
+    raise UsageError(f"{target} is not inside a policy folder (none of its parents holds codes.yaml or payers/)")
+
+
+# -- compile -------------------------------------------------------------------------------------
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    root = args.policies or default_policies()
+    if not root.is_dir():
+        raise UsageError(f"no policy folder at {root}")
+    target = args.output or artifact.default_artifact(root)
+    started = time.perf_counter()
+    progress(f"compiling {display_path(root)}")
+    model = compile_tree(root)
+    size = artifact.write(model, target)
+    elapsed = time.perf_counter() - started
+    payers = len(model["payers"])
+    if args.json:
+        emit_json({"artifact": str(target), "bytes": size, "content_hash": model["content_hash"],
+                   "payers": payers, "codes": len(model["codes"]), "seconds": round(elapsed, 3)})
+    else:
+        print(f"wrote {display_path(target)}: {size:,} bytes, {payers} payers, {len(model['codes'])} codes, "
+              f"{model['content_hash']} ({elapsed:.2f} s)")
+    return 0
+
+
+# -- units ---------------------------------------------------------------------------------------
+
+
+def _minutes(pairs: Sequence[str]) -> dict[str, int]:
+    minutes: dict[str, int] = {}
+    for pair in pairs:
+        code, sep, value = pair.partition("=")
+        if not sep or not value.strip().isdigit():
+            raise UsageError(f"{pair!r}: write CODE=MINUTES, e.g. 97112=24")
+        if code in minutes:
+            raise UsageError(f"{code} is given twice")
+        minutes[code.strip()] = int(value)
+    return minutes
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    k = open_kb(args)
+    p = k.payer(args.payer, as_of=args.date, state=args.state)
+    explained = p.explain_units(_minutes(args.minutes))
+    if args.json:
+        emit_json({"payer": p.id, "date": p.as_of.isoformat(), "state": p.state, "method": explained.method,
+                   "units": explained.units, "tie_broken": explained.tie_broken, "steps": list(explained.steps),
+                   "sources": [s.__dict__ for s in explained.sources]})
+    else:
+        print(explained)
+    return 0
+
+
+# -- show ----------------------------------------------------------------------------------------
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    k = open_kb(args)
+    entry = k.catalogue_code(args.code)
+    payer_ids = [args.payer] if args.payer else k.payers()
+    views = [k.payer(pid, as_of=args.date, state=args.state) for pid in payer_ids]
+    if args.json:
+        emit_json({"code": entry, "payers": {v.id: _code_view(v, args.code) for v in views}})
+        return 0
+    info = views[0].code(args.code)
+    print(f"{info.code} ({info.system}): {entry['summary']}")
+    timing = f"timed, {entry.get('unit_minutes')}-minute units" if entry["timed"] else "untimed"
+    print(f"  catalogue: {timing}; family {entry['family']}; disciplines {', '.join(entry['disciplines'])}")
+    for v in views:
+        view = _code_view(v, args.code)
+        print(f"\n{v.name} [{v.id}] on {v.as_of}:")
+        print(f"  units: {view['method']}; {'timed' if view['timed'] else 'untimed'}"
+              + ("; NOT COVERED" if not view["covered"] else ""))
+        if view["mue"]:
+            print(f"  MUE: {view['mue']['value']} per day (MAI {view['mue']['mai']})")
+        for r in view["modifier_rules"]:
+            print(f"  modifiers ({r['type']}): {', '.join(r['modifiers'])}")
+        for e in view["bundling"]:
+            print(f"  bundled: {e['column1']} over {e['column2']}, indicator {e['modifier_indicator']}")
+        for d in view["documentation"]:
+            print(f"  note must show: {d['element']}")
+    return 0
+
+
+def _code_view(v: Any, code: str) -> dict[str, Any]:
+    info = v.code(code)
+    return {
+        "method": v.unit_method().method,
+        "timed": info.timed,
+        "covered": info.covered,
+        "one_on_one": info.one_on_one,
+        "mue": info.mue.to_dict() if info.mue else None,
+        "modifier_rules": [r.to_dict() for r in info.modifier_rules],
+        "bundling": [e.to_dict() for e in v.ptp_partners(code)],
+        "documentation": list(info.rule.documentation) if info.rule else [],
+    }
+
+
+# -- entry point -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description="payer-policy-kb: outpatient-therapy billing rules as data")
+    parser.add_argument("--version", action="version", version=f"kb {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("validate", help="check policy files: schema, cross-references, dates")
+    p.add_argument("path", nargs="?", type=Path, help="policy folder or a file in one (default: ./policies)")
+    add_policies_option(p)
+    add_json_option(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("compile", help="write the compiled knowledge base (JSON artifact)")
+    p.add_argument("-o", "--output", type=Path, help="artifact path (default: build/kb.json beside the policies)")
+    add_policies_option(p)
+    add_json_option(p)
+    p.set_defaults(func=cmd_compile)
+
+    p = sub.add_parser("units", help="units per code for one visit, with the explanation")
+    p.add_argument("--payer", required=True)
+    p.add_argument("--date", type=iso_date, default=None, help="date of service (default: today)")
+    p.add_argument("--state", default=None, help="two-letter state of the visit, for state-limited rules")
+    p.add_argument("minutes", nargs="+", metavar="CODE=MIN")
+    add_policies_option(p)
+    add_json_option(p)
+    p.set_defaults(func=cmd_units)
+
+    p = sub.add_parser("show", help="a code and each payer's rules for it")
+    p.add_argument("code")
+    p.add_argument("--payer", default=None)
+    p.add_argument("--date", type=iso_date, default=None)
+    p.add_argument("--state", default=None)
+    add_policies_option(p)
+    add_json_option(p)
+    p.set_defaults(func=cmd_show)
+
+    for name in EXTENSIONS:
+        module = _optional_module(name)
+        if module is not None:
+            module.register(sub)
+    return parser
+
+
+def _optional_module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            return None  # not installed in this build
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return handler(args)
+    except PolicyError as err:
+        for p in err.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(err.problems)} problem(s) in the policy files; run `kb validate` for the list", file=sys.stderr)
+        return 1
+    except (UsageError, QueryError, InputError) as err:
+        print(f"kb {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KBError as err:
+        print(f"kb {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""The knowledge base: the compiled model, its graph, and the indexes queries use."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from kb import artifact
+from kb.compiler import compile_tree
+from kb.graph import build_graph
+from kb.paths import shipped_policies
+from kb.payer import PayerRules, PayerView
+from kb.problems import InputError, KBError, QueryError
+from kb.ptp import PtpTable
+
+
+class KnowledgeBase:
+    """Every payer's resolved rules, the catalogues, and the graph they form."""
+
+    def __init__(self, model: dict[str, Any], origin: str = "compiled"):
+        self.model = model
+        self.origin = origin  # 'artifact' when read from a fresh artifact, else 'compiled'
+        self._payers = {pid: PayerRules(pid, data) for pid, data in model["payers"].items()}
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeBase {len(self._payers)} payers, {len(self.model['codes'])} codes, {self.content_hash[:19]}>"
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the compiled content: equal hashes mean equal knowledge."""
+        return self.model["content_hash"]
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The knowledge base as a networkx.MultiDiGraph (built on first use)."""
+        return build_graph(self.model)
+
+    def payers(self) -> list[str]:
+        """Payer ids, sorted."""
+        return sorted(self._payers)
+
+    def payer(self, payer_id: str, as_of: date | None = None, state: str | None = None) -> PayerView:
+        """One payer's rules on a date of service (default: today), optionally for a visit in one state."""
+        rules = self._payers.get(payer_id)
+        if rules is None:
+            raise QueryError(f"unknown payer {payer_id!r}; known payers: {', '.join(self.payers())}")
+        if as_of is None:
+            as_of = date.today()
+        if not isinstance(as_of, date):
+            raise InputError(f"as_of must be a datetime.date, not {as_of!r}", "as_of")
+        if state is not None and (not isinstance(state, str) or len(state) != 2 or not state.isupper()):
+            raise InputError(f"state must be a two-letter code such as 'OH', not {state!r}", "state")
+        return PayerView(self, rules, as_of, state)
+
+    def codes(self) -> list[str]:
+        """Every code in the catalogue."""
+        return list(self.model["codes"])
+
+    def modifiers(self) -> list[str]:
+        """Every modifier in the catalogue."""
+        return list(self.model["modifiers"])
+
+    def catalogue_code(self, code: str) -> dict[str, Any]:
+        """The catalogue entry of a code; QueryError when unknown."""
+        entry = self.model["codes"].get(code)
+        if entry is None:
+            raise QueryError(f"unknown code {code!r}: not in the code catalogue")
+        return entry
+
+    def catalogue_modifier(self, modifier: str) -> dict[str, Any]:
+        entry = self.model["modifiers"].get(modifier)
+        if entry is None:
+            raise QueryError(f"unknown modifier {modifier!r}: not in the modifier catalogue")
+        return entry
+
+    def attach_ptp_table(self, table: PtpTable) -> None:
+        """Give a payer a bulk PTP table (e.g. CMS's quarterly file); its authored edits still win."""
+        if table.meta.payer not in self._payers:
+            raise QueryError(f"unknown payer {table.meta.payer!r}")
+        self._payers[table.meta.payer].bulk_ptp = table
+        for rules in self._payers.values():  # payers that extend it inherit the table
+            if table.meta.payer in rules.data["lineage"][1:] and rules.bulk_ptp is None:
+                rules.bulk_ptp = table
+
+
+def load(path: str | Path | None = None, *, artifact_path: str | Path | None = None) -> KnowledgeBase:
+    """Load a knowledge base.
+
+    `path` is a policy folder (default: the one that ships with the package; in a checkout,
+    policies/) or a compiled artifact (.json). A folder's artifact (build/kb.json beside it, or
+    `artifact_path`) is used when it was compiled from exactly the files now on disk; otherwise the
+    folder is compiled in memory. Raises PolicyError listing every problem in the files.
+    """
+    root = Path(path) if path is not None else shipped_policies()
+    if root.is_file():
+        model = artifact.read(root)
+        if model is None:
+            raise KBError(f"{root}: not a compiled knowledge base (or of another format version)")
+        return KnowledgeBase(model, origin="artifact")
+    if not root.is_dir():
+        raise KBError(f"no policy folder at {root}")
+    target = Path(artifact_path) if artifact_path is not None else artifact.default_artifact(root)
+    model = artifact.read(target) if target.is_file() else None
+    if model is not None and artifact.is_fresh(model, root):
+        return KnowledgeBase(model, origin="artifact")
+    return KnowledgeBase(compile_tree(root))

@@ -1,0 +1,383 @@
+"""Cross-reference checks the schema cannot express.
+
+Each check reads the parsed tree and reports problems at the line they concern. Checks are written
+defensively: a value of the wrong type was already reported by the schema, so it is skipped here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from kb.problems import Problem
+from kb.rules import REMOVABLE, SECTIONS, overlap, period, rule_key, same_scope
+from kb.tree import PolicyTree
+from kb.yamlfile import YamlDoc
+
+Check = Callable[[PolicyTree, "Vocab"], Iterator[Problem]]
+CHECKS: list[Check] = []
+
+
+def check(fn: Check) -> Check:
+    """Register a check (run in the order registered)."""
+    CHECKS.append(fn)
+    return fn
+
+
+class Vocab:
+    """The ids each catalogue defines (empty when the catalogue could not be read)."""
+
+    def __init__(self, tree: PolicyTree):
+        self.codes = _ids(tree, "codes", "codes", "code")
+        self.modifiers = _ids(tree, "modifiers", "modifiers", "id")
+        self.documents = _ids(tree, "documents", "documents", "id")
+        self.methods = _ids(tree, "methods", "methods", "id")
+        self.complete = all(k in tree.catalogues for k in ("codes", "modifiers", "documents", "methods"))
+
+
+def _ids(tree: PolicyTree, kind: str, list_key: str, id_key: str) -> set[str]:
+    doc = tree.catalogues.get(kind)
+    items = doc.data.get(list_key) if doc else None
+    return {item[id_key] for item in _dicts(items) if isinstance(item.get(id_key), str)}
+
+
+def _dicts(items: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, dict):
+                yield item
+
+
+def _indexed(items: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def lint(tree: PolicyTree) -> list[Problem]:
+    """Run every registered check over the tree."""
+    vocab = Vocab(tree)
+    problems: list[Problem] = []
+    for fn in CHECKS:
+        problems.extend(fn(tree, vocab))
+    return problems
+
+
+def _all_docs(tree: PolicyTree) -> Iterator[YamlDoc]:
+    yield from tree.catalogues.values()
+    yield from tree.payers.values()
+
+
+def _walk_sources(data: Any, path: tuple) -> Iterator[tuple[tuple, dict[str, Any]]]:
+    """Every source entry anywhere in a document, with its path."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "sources" and isinstance(value, list):
+                for i, src in _indexed(value):
+                    yield (*path, key, i), src
+            else:
+                yield from _walk_sources(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _walk_sources(value, (*path, i))
+
+
+@check
+def duplicate_catalogue_ids(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for kind, id_key in (("codes", "code"), ("modifiers", "id"), ("documents", "id"), ("methods", "id")):
+        doc = tree.catalogues.get(kind)
+        if not doc:
+            continue
+        first: dict[str, int] = {}
+        for i, item in _indexed(doc.data.get(kind)):
+            ident = item.get(id_key)
+            if not isinstance(ident, str):
+                continue
+            if ident in first:
+                line = doc.where((kind, first[ident]))[0]
+                yield doc.problem((kind, i, id_key), f"'{ident}' is defined twice (first at line {line})")
+            else:
+                first[ident] = i
+
+
+@check
+def document_references(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    if "documents" not in tree.catalogues:
+        return
+    for doc in _all_docs(tree):
+        for path, src in _walk_sources(doc.data, ()):
+            ref = src.get("doc")
+            if isinstance(ref, str) and ref not in vocab.documents:
+                yield doc.problem((*path, "doc"), f"unknown document '{ref}': add it to documents.yaml")
+
+
+@check
+def periods_in_order(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc in _all_docs(tree):
+        for path, item in _walk_items(doc.data, ()):
+            start, end = period(item)
+            if start and end and end < start and "year" not in item:
+                what = "deletion date" if "column1" in item else "effective_to"
+                yield doc.problem(
+                    (*path, "effective_to"), f"{what} {end.isoformat()} is before effective_from {start.isoformat()}"
+                )
+
+
+def _walk_items(data: Any, path: tuple) -> Iterator[tuple[tuple, dict[str, Any]]]:
+    """Every mapping that carries an effective_from, with its path."""
+    if isinstance(data, dict):
+        if "effective_from" in data:
+            yield path, data
+        for key, value in data.items():
+            yield from _walk_items(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _walk_items(value, (*path, i))
+
+
+# --- payer files -------------------------------------------------------------------------------
+
+
+@check
+def payer_identity(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for stem, doc in tree.payers.items():
+        ident = doc.data.get("id")
+        if isinstance(ident, str) and ident != stem:
+            yield doc.problem(("id",), f"payer id '{ident}' must equal the file name '{stem}'")
+
+
+@check
+def extends_chain(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for stem, doc in tree.payers.items():
+        parent = doc.data.get("extends")
+        if not isinstance(parent, str):
+            continue
+        if parent == stem:
+            yield doc.problem(("extends",), "a payer cannot extend itself")
+        elif parent not in tree.payers:
+            yield doc.problem(("extends",), f"extends unknown payer '{parent}' (no payers/{parent}.yaml)")
+        elif _cycle(tree, stem):
+            chain = " -> ".join(_cycle(tree, stem))
+            yield doc.problem(("extends",), f"extends forms a cycle: {chain}")
+
+
+def _cycle(tree: PolicyTree, start: str) -> list[str]:
+    seen = [start]
+    current = start
+    while True:
+        doc = tree.payers.get(current)
+        parent = doc.data.get("extends") if doc else None
+        if not isinstance(parent, str) or parent not in tree.payers:
+            return []
+        if parent in seen:
+            return [*seen[seen.index(parent) :], parent] if start in seen[seen.index(parent) :] else []
+        seen.append(parent)
+        current = parent
+
+
+def lineage(tree: PolicyTree, payer: str) -> list[str]:
+    """The payer and its ancestors, nearest first (stops at a cycle or a missing parent)."""
+    chain = [payer]
+    while True:
+        doc = tree.payers.get(chain[-1])
+        parent = doc.data.get("extends") if doc else None
+        if not isinstance(parent, str) or parent not in tree.payers or parent in chain:
+            return chain
+        chain.append(parent)
+
+
+@check
+def has_unit_method(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for stem, doc in tree.payers.items():
+        if any(isinstance(tree.payers[p].data.get("unit_methods"), list) and tree.payers[p].data["unit_methods"]
+               for p in lineage(tree, stem)):
+            continue
+        yield doc.problem((), "the payer has no unit_methods and inherits none: say how it counts units")
+
+
+def _selector_codes(sel: Any) -> Iterator[tuple[tuple, str]]:
+    if isinstance(sel, dict) and isinstance(sel.get("codes"), list):
+        for i, code in enumerate(sel["codes"]):
+            if isinstance(code, str):
+                yield ("codes", i), code
+
+
+def _code_refs(data: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
+    """Every code a payer file names in its rules, with its path."""
+    for section, field_names in (("code_rules", ("code",)), ("mues", ("code",)),
+                                 ("ptp_edits", ("column1", "column2"))):
+        for i, rule in _indexed(data.get(section)):
+            for name in field_names:
+                if isinstance(rule.get(name), str):
+                    yield (section, i, name), rule[name]
+    for section in ("modifier_rules", "payment_adjustments", "visit_rules"):
+        for i, rule in _indexed(data.get(section)):
+            for sel_name in ("applies_to", "with"):
+                for sub, code in _selector_codes(rule.get(sel_name)):
+                    yield (section, i, sel_name, *sub), code
+    for i, example in _indexed(data.get("examples")):
+        expected = example.get("expect") if isinstance(example.get("expect"), dict) else {}
+        if "code.unknown" in (expected.get("findings") or []):
+            continue  # the example is about an unknown code
+        visit = example.get("visit") if isinstance(example.get("visit"), dict) else {}
+        for j, line in _indexed(visit.get("lines")):
+            if isinstance(line.get("code"), str):
+                yield ("examples", i, "visit", "lines", j, "code"), line["code"]
+
+
+def _modifier_refs(data: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
+    for i, rule in _indexed(data.get("modifier_rules")):
+        base = ("modifier_rules", i)
+        if isinstance(rule.get("modifier"), str):
+            yield (*base, "modifier"), rule["modifier"]
+        for j, mod in enumerate(rule.get("modifiers") or []):
+            if isinstance(mod, str):
+                yield (*base, "modifiers", j), mod
+        for field_name in ("by_plan_of_care", "pairs"):
+            mapping = rule.get(field_name)
+            if isinstance(mapping, dict):
+                for key, mod in mapping.items():
+                    if field_name == "pairs":
+                        yield (*base, field_name, key), key
+                    if isinstance(mod, str):
+                        yield (*base, field_name, key), mod
+    for i, rule in _indexed(data.get("payment_adjustments")):
+        for j, mod in enumerate(rule.get("modifiers") or []):
+            if isinstance(mod, str):
+                yield ("payment_adjustments", i, "modifiers", j), mod
+    for i, example in _indexed(data.get("examples")):
+        visit = example.get("visit") if isinstance(example.get("visit"), dict) else {}
+        for j, line in _indexed(visit.get("lines")):
+            for k, mod in enumerate(line.get("modifiers") or []):
+                if isinstance(mod, str):
+                    yield ("examples", i, "visit", "lines", j, "modifiers", k), mod
+
+
+@check
+def known_codes_and_modifiers(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    if "codes" in tree.catalogues:
+        for doc in tree.payers.values():
+            for path, code in _code_refs(doc.data):
+                if code not in vocab.codes:
+                    yield doc.problem(path, f"unknown code '{code}': add it to codes.yaml first")
+    if "modifiers" in tree.catalogues:
+        for doc in tree.payers.values():
+            for path, mod in _modifier_refs(doc.data):
+                if mod not in vocab.modifiers:
+                    yield doc.problem(path, f"unknown modifier '{mod}': add it to modifiers.yaml first")
+    if "methods" in tree.catalogues:
+        for doc in tree.payers.values():
+            for i, rule in _indexed(doc.data.get("unit_methods")):
+                method = rule.get("method")
+                if isinstance(method, str) and method not in vocab.methods:
+                    yield doc.problem(("unit_methods", i, "method"), f"unknown method '{method}': not in methods.yaml")
+
+
+@check
+def no_self_edges(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc in tree.payers.values():
+        for i, edit in _indexed(doc.data.get("ptp_edits")):
+            if isinstance(edit.get("column1"), str) and edit.get("column1") == edit.get("column2"):
+                yield doc.problem(("ptp_edits", i, "column2"),
+                                  f"an edit from code {edit['column1']} to itself (column1 equals column2)")
+
+
+@check
+def no_overlapping_periods(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc in tree.payers.values():
+        for section in SECTIONS:
+            by_key: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+            for i, rule in _indexed(doc.data.get(section)):
+                by_key[rule_key(section, rule)].append((i, rule))
+            for key, entries in by_key.items():
+                for n, (i, rule) in enumerate(entries):
+                    for j, other in entries[:n]:
+                        if overlap(rule, other) and same_scope(rule, other):
+                            line = doc.where((section, j))[0]
+                            what = "the unit method" if section == "unit_methods" else f"'{key}'"
+                            yield doc.problem(
+                                (section, i),
+                                f"{what} is stated twice for overlapping periods (the other entry is at line {line}); "
+                                "end one with effective_to before the other starts",
+                            )
+
+
+@check
+def unique_ids(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc in tree.payers.values():
+        for section in ("examples",):
+            first: dict[str, int] = {}
+            for i, item in _indexed(doc.data.get(section)):
+                ident = item.get("id")
+                if isinstance(ident, str):
+                    if ident in first:
+                        line = doc.where((section, first[ident]))[0]
+                        yield doc.problem((section, i, "id"),
+                                          f"example id '{ident}' is used twice (first at line {line})")
+                    else:
+                        first[ident] = i
+
+
+@check
+def removals_name_inherited_rules(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for stem, doc in tree.payers.items():
+        removals = list(_indexed(doc.data.get("remove")))
+        if not removals:
+            continue
+        chain = lineage(tree, stem)
+        if len(chain) == 1:
+            yield doc.problem(("remove",), "remove needs a payer to inherit from: this payer has no `extends`")
+            continue
+        inherited = _resolved_keys(tree, chain[1:])
+        for i, item in removals:
+            section, key = item.get("section"), item.get("key")
+            if section in REMOVABLE and isinstance(key, str) and key not in inherited[section]:
+                yield doc.problem(("remove", i, "key"),
+                                  f"nothing to remove: '{key}' is not an inherited rule in {section}")
+
+
+def _resolved_keys(tree: PolicyTree, chain: list[str]) -> dict[str, set[str]]:
+    """Keys per section of the resolved payer at the head of `chain` (its ancestors after it)."""
+    keys: dict[str, set[str]] = {s: set() for s in SECTIONS}
+    for payer in reversed(chain):
+        data = tree.payers[payer].data
+        for section in SECTIONS:
+            keys[section] |= {rule_key(section, rule) for rule in _dicts(data.get(section))}
+        for item in _dicts(data.get("remove")):
+            if item.get("section") in keys:
+                keys[item["section"]].discard(item.get("key"))
+    return keys
+
+
+@check
+def regexes_compile(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc in tree.payers.values():
+        for i, rule in _indexed(doc.data.get("code_rules")):
+            for j, element in _indexed(rule.get("documentation")):
+                for k, pattern in enumerate(element.get("match") or []):
+                    if not isinstance(pattern, str):
+                        continue
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        yield doc.problem(("code_rules", i, "documentation", j, "match", k),
+                                          f"not a valid regular expression: {exc}")
+
+
+@check
+def examples_are_consistent(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc in tree.payers.values():
+        for i, example in _indexed(doc.data.get("examples")):
+            visit = example.get("visit") if isinstance(example.get("visit"), dict) else {}
+            codes = {line.get("code") for line in _dicts(visit.get("lines"))}
+            expected = example.get("expect") if isinstance(example.get("expect"), dict) else {}
+            answers = [expected.get("units")] if isinstance(expected.get("units"), dict) else []
+            answers += [a for a in expected.get("units_any_of") or [] if isinstance(a, dict)]
+            for answer in answers:
+                for code in answer:
+                    if code not in codes:
+                        yield doc.problem(("examples", i, "expect"),
+                                          f"expected units for {code}, which is not a line of the visit")

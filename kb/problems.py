@@ -1,0 +1,46 @@
+"""Problems found in policy files, and the exceptions the package raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in one place of one policy file."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path or '(file)'}: {self.message}"
+
+
+class KBError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class PolicyError(KBError):
+    """The policy files have problems; `.problems` lists every one found, in file order."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the policy files"
+        super().__init__(head + ":\n" + "\n".join(str(p) for p in self.problems))
+
+
+class QueryError(KBError, LookupError):
+    """A query named something the knowledge base does not hold (an unknown payer or code)."""
+
+
+class InputError(KBError, ValueError):
+    """Input to a query or check is malformed; `.field` names the offending field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)

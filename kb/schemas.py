@@ -1,0 +1,130 @@
+"""JSON Schema validation of policy files, with errors located by line and column."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+
+from kb.paths import schema_dir
+from kb.problems import Problem
+from kb.yamlfile import YamlDoc
+
+# file kind -> schema file
+SCHEMA_FILES = {
+    "documents": "documents.schema.json",
+    "codes": "codes.schema.json",
+    "modifiers": "modifiers.schema.json",
+    "methods": "methods.schema.json",
+    "payer": "payer.schema.json",
+}
+_RULE_FIELDS = {"effective_from", "effective_to", "sources", "evidence", "notes", "jurisdiction"}
+
+
+@cache
+def _registry() -> tuple[Registry, dict[str, dict[str, Any]]]:
+    folder = schema_dir()
+    contents: dict[str, dict[str, Any]] = {}
+    resources = []
+    for path in sorted(folder.glob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        uri = path.resolve().as_uri()
+        schema = {"$id": uri, **schema}
+        contents[path.name] = schema
+        resources.append((uri, Resource.from_contents(schema)))
+    return Registry().with_resources(resources), contents
+
+
+@cache
+def validator(kind: str) -> Draft202012Validator:
+    """The validator for one kind of policy file."""
+    registry, contents = _registry()
+    schema = contents[SCHEMA_FILES[kind]]
+    return Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_contents() -> dict[str, dict[str, Any]]:
+    """Every schema file by name (for the generated field reference)."""
+    return _registry()[1]
+
+
+def validate(doc: YamlDoc, kind: str) -> list[Problem]:
+    """Every schema problem of one document, each at the line of the value it concerns."""
+    problems = []
+    for error in validator(kind).iter_errors(doc.data):
+        problems.append(_located(doc, _specific(error)))
+    return problems
+
+
+def _specific(error: ValidationError) -> ValidationError:
+    # oneOf/anyOf failures say "not valid under any of the given schemas"; the best
+    # sub-error says what is actually wrong.
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        error = best_match(error.context)
+    return error
+
+
+def _located(doc: YamlDoc, error: ValidationError) -> Problem:
+    path = tuple(error.absolute_path)
+    message = _message(error)
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        extra = re.findall(r"'([^']+)'", error.message)
+        if extra and extra[0] in error.instance:
+            path = (*path, extra[0])
+    return doc.problem(path, message)
+
+
+def _allowed_fields(schema: dict[str, Any]) -> list[str]:
+    names = set(schema.get("properties", {}))
+    if any("$ref" in part and part["$ref"].endswith("/rule") for part in schema.get("allOf", [])):
+        names |= _RULE_FIELDS
+    return sorted(names)
+
+
+def _message(error: ValidationError) -> str:
+    kind = error.validator
+    instance = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        extra = re.findall(r"'([^']+)'", error.message)
+        allowed = _allowed_fields(schema)
+        parts = []
+        for name in extra:
+            guess = difflib.get_close_matches(name, allowed, n=1)
+            parts.append(f"unknown field '{name}'" + (f" (did you mean '{guess[0]}'?)" if guess else ""))
+        return "; ".join(parts) + (f"; allowed fields: {', '.join(allowed)}" if allowed else "")
+    if kind == "required":
+        name = re.findall(r"'([^']+)'", error.message)
+        return f"missing required field '{name[0]}'" if name else error.message
+    if kind == "type":
+        expected = error.validator_value
+        if expected == "string" and isinstance(instance, int | float) and not isinstance(instance, bool):
+            return f"{instance!r} must be text: quote it in YAML (\"{instance}\")"
+        return f"{_short(instance)} is not of type {expected}"
+    if kind in ("pattern", "format") and schema.get("title"):
+        what = schema["title"].lower()
+        hint = (schema.get("description") or "").split(". ")[0].rstrip(".")
+        return f"{_short(instance)} is not a valid {what}" + (f" ({hint})" if hint else "")
+    if kind == "format":
+        return f"{_short(instance)} is not a valid {error.validator_value}"
+    if kind == "enum":
+        allowed = ", ".join(repr(v) for v in error.validator_value)
+        return f"{_short(instance)} is not one of {allowed}"
+    if kind == "minItems" and error.validator_value == 1:
+        return "must not be empty"
+    if kind == "not" and isinstance(error.validator_value, dict) and "required" in error.validator_value:
+        return "use only one of: " + ", ".join(error.validator_value["required"])
+    if kind == "maxLength":
+        return f"too long ({len(instance)} characters; at most {error.validator_value})"
+    return error.message
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

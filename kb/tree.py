@@ -1,0 +1,89 @@
+"""Reading a policy tree from disk: find the files, parse them, check them against the schema."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.problems import Problem
+from kb.schemas import validate
+from kb.yamlfile import YamlDoc, load_yaml
+
+CATALOGUES = ("documents", "codes", "modifiers", "methods")
+LAYOUT = (
+    "a policy tree holds documents.yaml, codes.yaml, modifiers.yaml, methods.yaml and payers/<payer-id>.yaml"
+)
+
+
+@dataclass
+class PolicyTree:
+    """The parsed files of one policy tree. A file that could not be parsed is absent."""
+
+    root: Path
+    catalogues: dict[str, YamlDoc] = field(default_factory=dict)
+    payers: dict[str, YamlDoc] = field(default_factory=dict)  # file stem -> document
+    inputs: dict[str, str] = field(default_factory=dict)  # path relative to root -> sha256
+
+
+def display_path(path: Path) -> str:
+    """The path as a user should see it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def policy_files(root: Path) -> list[Path]:
+    """Every YAML file below the tree root, in a stable order."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
+
+
+def fingerprint(root: Path) -> dict[str, str]:
+    """sha256 of each policy file, by path relative to the root: what makes a compiled artifact fresh."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in policy_files(root)
+    }
+
+
+def read_tree(root: Path) -> tuple[PolicyTree, list[Problem]]:
+    """Parse and schema-check every file of the tree; returns what parsed and every problem found."""
+    tree = PolicyTree(root)
+    problems: list[Problem] = []
+    for path in policy_files(root):
+        rel = path.relative_to(root)
+        display = display_path(path)
+        tree.inputs[rel.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+        kind = _kind_of(rel)
+        if kind is None:
+            problems.append(Problem(display, 1, 1, "", f"unexpected file: {LAYOUT}"))
+            continue
+        doc, found = load_yaml(path, display)
+        problems += found
+        if doc is None:
+            continue
+        if not isinstance(doc.data, dict):
+            problems.append(Problem(display, 1, 1, "", "the file must hold a mapping (key: value lines)"))
+            continue
+        problems += validate(doc, "payer" if kind == "payer" else kind)
+        if kind == "payer":
+            tree.payers[path.stem] = doc
+        else:
+            tree.catalogues[kind] = doc
+    for name in CATALOGUES:
+        if name not in tree.catalogues and not any(p.file.endswith(f"{name}.yaml") for p in problems):
+            problems.append(Problem(display_path(root / f"{name}.yaml"), 1, 1, "", f"missing file: {LAYOUT}"))
+    if not tree.payers and not any("/payers/" in p.file or p.file.startswith("payers") for p in problems):
+        problems.append(Problem(display_path(root / "payers"), 1, 1, "", f"no payer files: {LAYOUT}"))
+    return tree, problems
+
+
+def _kind_of(rel: Path) -> str | None:
+    parts = rel.parts
+    if len(parts) == 1 and rel.suffix == ".yaml" and rel.stem in CATALOGUES:
+        return rel.stem
+    if len(parts) == 2 and parts[0] == "payers" and rel.suffix == ".yaml":
+        return "payer"
+    return None

@@ -1,0 +1,173 @@
+"""Unit-counting methods: minutes per code in, units per code out, with the steps in words.
+
+Each method is a pure function registered under the id payers use in their YAML
+(`unit_methods[].method`) and described in policies/methods.yaml. Untimed codes are handled
+here once for every method: one unit each, and their minutes never join the timed total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+Method = Callable[[dict[str, int], "Params"], tuple[dict[str, int], list[str], bool]]
+METHODS: dict[str, Method] = {}
+
+
+@dataclass(frozen=True)
+class Params:
+    """A method's parameters as a payer states them."""
+
+    unit_minutes: int = 15
+    minimum_minutes: int = 8
+    daily_cap: int | None = None
+
+
+@dataclass(frozen=True)
+class Counted:
+    """Units per code and the steps that produced them."""
+
+    units: dict[str, int]
+    steps: list[str] = field(default_factory=list)
+    tie_broken: bool = False
+
+
+def method(name: str) -> Callable[[Method], Method]:
+    """Register a unit-counting method under its policy id."""
+
+    def register(fn: Method) -> Method:
+        METHODS[name] = fn
+        return fn
+
+    return register
+
+
+def units_for_minutes(minutes: int, p: Params) -> int:
+    """The CMS chart, generalised: 8-22 minutes = 1 unit, 23-37 = 2, ... (0 under the minimum)."""
+    if minutes < p.minimum_minutes:
+        return 0
+    return (minutes + p.unit_minutes - p.minimum_minutes) // p.unit_minutes
+
+
+def _band(units: int, p: Params) -> str:
+    low = p.minimum_minutes + (units - 1) * p.unit_minutes
+    return f"{low}-{low + p.unit_minutes - 1} minutes"
+
+
+@method("cms-total-time")
+def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], bool]:
+    """Units from the total timed minutes, then allocated: full units first, then largest leftovers."""
+    total = sum(timed.values())
+    allowed = units_for_minutes(total, p)
+    listing = " + ".join(f"{c} {m}" for c, m in timed.items())
+    if allowed == 0:
+        return {c: 0 for c in timed}, [
+            f"Total timed minutes: {listing} = {total}; under {p.minimum_minutes} minutes, no timed unit can be billed."
+        ], False
+    steps = [f"Total timed minutes: {listing} = {total} minutes, which allows {allowed} "
+             f"unit{'s' if allowed != 1 else ''} ({_band(allowed, p)})."]
+    units = {c: m // p.unit_minutes for c, m in timed.items()}
+    left = {c: m % p.unit_minutes for c, m in timed.items()}
+    full = sum(units.values())
+    if full:
+        steps.append("Full units first: " + ", ".join(
+            f"{c} {units[c]} (leftover {left[c]} min)" for c in timed) + f" = {full}.")
+    remaining = allowed - full
+    tie = False
+    if remaining:
+        ranked = sorted((c for c in timed if left[c] > 0), key=lambda c: (-left[c], -timed[c], c))
+        winners = ranked[:remaining]
+        for c in winners:
+            units[c] += 1
+        steps.append(
+            f"{remaining} unit{'s' if remaining != 1 else ''} left: to the largest leftover minutes: "
+            + ", ".join(f"{c} ({left[c]} min)" for c in winners) + "."
+        )
+        if len(ranked) > remaining:
+            cut = ranked[remaining - 1]
+            rivals = [c for c in ranked[remaining:] if left[c] == left[cut]]
+            if rivals:
+                tie = True
+                steps.append(
+                    f"Tie: {', '.join([cut, *rivals])} have the same leftover ({left[cut]} min); the source lets "
+                    f"the clinician choose. Broken here by more total minutes, then the lower code number: {cut}."
+                )
+            losers = ranked[remaining:]
+            if losers:
+                steps.append("No unit for the leftover minutes of "
+                             + ", ".join(f"{c} ({left[c]} min)" for c in losers)
+                             + ": the total is used up (the minutes are still documented).")
+    else:
+        steps.append("No units left over for leftover minutes.")
+    return units, steps, tie
+
+
+@method("cpt-per-code-midpoint")
+def cpt_per_code_midpoint(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], bool]:
+    """Each code on its own minutes: a unit once the midpoint of a unit is passed."""
+    units = {c: units_for_minutes(m, p) for c, m in timed.items()}
+    steps = ["Each timed code is counted on its own minutes (a unit from "
+             f"{p.minimum_minutes} minutes, then every {p.unit_minutes}): "
+             + ", ".join(f"{c} {m} min -> {units[c]}" for c, m in timed.items()) + "."]
+    return units, steps, False
+
+
+@method("whole-units")
+def whole_units(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], bool]:
+    """Only whole units: each code gets its minutes divided by the unit length, rounded down."""
+    units = {c: m // p.unit_minutes for c, m in timed.items()}
+    steps = [f"Only whole {p.unit_minutes}-minute units count, code by code: "
+             + ", ".join(f"{c} {m} min -> {units[c]}" for c, m in timed.items()) + "."]
+    return units, steps, False
+
+
+@method("per-visit")
+def per_visit(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], bool]:
+    """One unit for the whole visit's timed services, on the code with the most minutes."""
+    units = {c: 0 for c in timed}
+    total = sum(timed.values())
+    if total < p.minimum_minutes or not timed:
+        return units, [f"Timed minutes total {total}: under {p.minimum_minutes}, no visit unit."], False
+    top = sorted(timed, key=lambda c: (-timed[c], c))[0]
+    units[top] = 1
+    tie = sum(1 for m in timed.values() if m == timed[top]) > 1
+    return units, [f"One unit per visit whatever the minutes ({total} timed minutes): reported on {top}, "
+                   "the service with the most minutes."], tie
+
+
+def count(
+    name: str,
+    minutes: Mapping[str, int],
+    timed_codes: set[str],
+    params: Params,
+    code_caps: Mapping[str, int] | None = None,
+) -> Counted:
+    """Count units for one visit with the named method, then apply untimed codes and caps."""
+    timed = {c: m for c, m in minutes.items() if c in timed_codes}
+    untimed = [c for c in minutes if c not in timed_codes]
+    units, steps, tie = METHODS[name](timed, params) if timed else ({}, [], False)
+    if params.daily_cap is not None and sum(units.values()) > params.daily_cap:
+        over = sum(units.values()) - params.daily_cap
+        cut_steps = []
+        for c in sorted(units, key=lambda c: (timed[c], c)):
+            take = min(over, units[c])
+            if take:
+                units[c] -= take
+                over -= take
+                cut_steps.append(f"{c} -{take}")
+        steps.append(f"Daily cap of {params.daily_cap} timed units: removed from the codes with the fewest "
+                     f"minutes ({', '.join(cut_steps)}).")
+    for c, cap in (code_caps or {}).items():
+        if c in units and units[c] > cap:
+            steps.append(f"{c} is limited to {cap} unit{'s' if cap != 1 else ''} a day: {units[c]} -> {cap}.")
+            units[c] = cap
+    for c in untimed:
+        units[c] = 1
+    if untimed:
+        steps.append("Untimed: " + ", ".join(untimed) + " — one unit each; their minutes do not count "
+                     "toward the timed total.")
+        for c in untimed:
+            if code_caps and c in code_caps and code_caps[c] < 1:
+                units[c] = code_caps[c]
+    ordered = {c: units[c] for c in minutes}
+    return Counted(ordered, steps, tie)

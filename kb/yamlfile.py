@@ -1,0 +1,143 @@
+"""Safe YAML loading that keeps line numbers and refuses duplicate keys.
+
+PyYAML's SafeLoader keeps the last of two duplicate keys without a word; here the document is
+composed to nodes first, so every mapping is checked and every value's position is recorded by
+its path (a tuple of keys and indices). Dates stay strings: the schema checks their form and
+the compiler converts them, so one code path handles every date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb.problems import Problem
+
+Path_ = tuple[str | int, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver (dates stay 'YYYY-MM-DD' strings)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
+    # Keys are kept as written: `97112: 2` gives the key "97112", as JSON would.
+    return {key.value: loader.construct_object(value, deep=True) for key, value in node.value}
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+@dataclass
+class YamlDoc:
+    """A loaded YAML file: its data and where each path starts (1-based line and column)."""
+
+    file: str
+    data: Any
+    marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path_) -> tuple[int, int]:
+        """Line and column of the value at `path`, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.marks.get(path, (1, 1))
+
+    def problem(self, path: Path_, message: str) -> Problem:
+        line, col = self.where(path)
+        return Problem(self.file, line, col, dotted(path), message)
+
+
+def dotted(path: Path_) -> str:
+    """('ptp_edits', 3, 'column1') -> 'ptp_edits.3.column1'."""
+    return ".".join(str(p) for p in path)
+
+
+def load_yaml(path: Path, display: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Read one YAML file. Returns the document (None when unreadable) and its problems."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(display, 1, 1, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    except OSError as exc:
+        return None, [Problem(display, 1, 1, "", f"cannot read the file: {exc.strerror}")]
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Parse YAML text (one document) into a YamlDoc, reporting syntax errors and duplicate keys."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, [Problem(display, 1, 1, "", "the file is empty")]
+        problems: list[Problem] = []
+        doc = YamlDoc(display, None)
+        _walk(node, (), doc, problems, set())
+        if problems:
+            return None, problems
+        doc.data = loader.construct_document(node)
+        return doc, []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        if "found unhashable key" in str(exc) or "could not determine a constructor" in str(exc):
+            what = str(exc.problem or exc).strip()
+        return None, [Problem(display, line, col, "", f"YAML syntax error: {what}")]
+    except yaml.YAMLError as exc:  # errors without a position
+        return None, [Problem(display, 1, 1, "", f"YAML error: {exc}")]
+    finally:
+        loader.dispose()
+
+
+def _walk(node: yaml.Node, path: Path_, doc: YamlDoc, problems: list[Problem], seen_nodes: set[int]) -> None:
+    doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.CollectionNode):
+        # An alias makes the composer hand back a node it has handed out before. Policies never
+        # need aliases, and refusing them stops "billion laughs" expansion before it starts.
+        if id(node) in seen_nodes:
+            problems.append(doc.problem(path, "anchors and aliases (&name / *name) are not allowed"))
+            return
+        seen_nodes.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                problems.append(
+                    Problem(doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                            dotted(path), "merge keys (<<) are not allowed: write the fields out")
+                )
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(
+                    Problem(doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                            dotted(path), "a mapping key must be a plain value")
+                )
+                continue
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    Problem(doc.file, line, key_node.start_mark.column + 1, dotted((*path, key)),
+                            f"duplicate key '{key}' (first on line {seen[key]}, again on line {line})")
+                )
+                continue
+            seen[key] = line
+            if isinstance(value_node, yaml.CollectionNode) and id(value_node) in seen_nodes:
+                problems.append(Problem(doc.file, line, key_node.start_mark.column + 1, dotted((*path, key)),
+                                        "anchors and aliases (&name / *name) are not allowed"))
+                continue
+            _walk(value_node, (*path, key), doc, problems, seen_nodes)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), doc, problems, seen_nodes)

@@ -77,6 +77,18 @@ class KnowledgeBase:
             raise QueryError(f"unknown modifier {modifier!r}: not in the modifier catalogue")
         return entry
 
+    def check(self, visit: Any) -> Any:
+        """Check one visit (a dict, or YAML/JSON text): units per line and every finding, with sources."""
+        from kb.check import check_visit  # the claim checker builds on everything above
+
+        return check_visit(self, visit)
+
+    def check_many(self, visits: Any) -> Any:
+        """Check visits one by one as they come (an iterable), yielding a result or an error per visit."""
+        from kb.check import check_many
+
+        return check_many(self, visits)
+
     def attach_ptp_table(self, table: PtpTable) -> None:
         """Give a payer a bulk PTP table (e.g. CMS's quarterly file); its authored edits still win."""
         if table.meta.payer not in self._payers:

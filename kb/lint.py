@@ -157,6 +157,8 @@ def extends_chain(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
             continue
         if parent == stem:
             yield doc.problem(("extends",), "a payer cannot extend itself")
+        elif parent in tree.unreadable:
+            continue  # its file has its own problems; the reference itself is fine
         elif parent not in tree.payers:
             yield doc.problem(("extends",), f"extends unknown payer '{parent}' (no payers/{parent}.yaml)")
         elif _cycle(tree, stem):
@@ -192,8 +194,11 @@ def lineage(tree: PolicyTree, payer: str) -> list[str]:
 @check
 def has_unit_method(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
     for stem, doc in tree.payers.items():
+        chain = lineage(tree, stem)
+        if tree.payers[chain[-1]].data.get("extends") in tree.unreadable:
+            continue
         if any(isinstance(tree.payers[p].data.get("unit_methods"), list) and tree.payers[p].data["unit_methods"]
-               for p in lineage(tree, stem)):
+               for p in chain):
             continue
         yield doc.problem((), "the payer has no unit_methods and inherits none: say how it counts units")
 
@@ -328,6 +333,8 @@ def removals_name_inherited_rules(tree: PolicyTree, vocab: Vocab) -> Iterator[Pr
         if not removals:
             continue
         chain = lineage(tree, stem)
+        if isinstance(tree.payers[chain[-1]].data.get("extends"), str):
+            continue  # the chain is broken (missing, unreadable or cyclic parent): reported by extends_chain
         if len(chain) == 1:
             yield doc.problem(("remove",), "remove needs a payer to inherit from: this payer has no `extends`")
             continue

@@ -58,8 +58,20 @@ def validate(doc: YamlDoc, kind: str) -> list[Problem]:
     """Every schema problem of one document, each at the line of the value it concerns."""
     problems = []
     for error in validator(kind).iter_errors(doc.data):
-        problems.append(_located(doc, _specific(error)))
+        error = _specific(error)
+        if _spurious(error):
+            continue
+        problems.append(_located(doc, error))
     return problems
+
+
+def _spurious(error: ValidationError) -> bool:
+    # When a subschema in allOf fails (a bad date in the shared rule fields, say), JSON Schema
+    # also calls that subschema's fields "unevaluated". Only names no schema knows are unknown.
+    if error.validator != "unevaluatedProperties" or not isinstance(error.schema, dict):
+        return False
+    allowed = set(_allowed_fields(error.schema))
+    return all(name in allowed for name in re.findall(r"'([^']+)'", error.message))
 
 
 def _specific(error: ValidationError) -> ValidationError:
@@ -75,7 +87,7 @@ def _located(doc: YamlDoc, error: ValidationError) -> Problem:
     message = _message(error)
     if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
         extra = re.findall(r"'([^']+)'", error.message)
-        if extra and extra[0] in error.instance:
+        if extra and extra[0] in error.instance:  # point at the unknown field itself
             path = (*path, extra[0])
     return doc.problem(path, message)
 
@@ -92,8 +104,8 @@ def _message(error: ValidationError) -> str:
     instance = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
     if kind in ("additionalProperties", "unevaluatedProperties"):
-        extra = re.findall(r"'([^']+)'", error.message)
         allowed = _allowed_fields(schema)
+        extra = [name for name in re.findall(r"'([^']+)'", error.message) if name not in allowed]
         parts = []
         for name in extra:
             guess = difflib.get_close_matches(name, allowed, n=1)
@@ -110,6 +122,7 @@ def _message(error: ValidationError) -> str:
     if kind in ("pattern", "format") and schema.get("title"):
         what = schema["title"].lower()
         hint = (schema.get("description") or "").split(". ")[0].rstrip(".")
+        hint = hint[:1].lower() + hint[1:]
         return f"{_short(instance)} is not a valid {what}" + (f" ({hint})" if hint else "")
     if kind == "format":
         return f"{_short(instance)} is not a valid {error.validator_value}"

@@ -25,6 +25,7 @@ class PolicyTree:
     catalogues: dict[str, YamlDoc] = field(default_factory=dict)
     payers: dict[str, YamlDoc] = field(default_factory=dict)  # file stem -> document
     inputs: dict[str, str] = field(default_factory=dict)  # path relative to root -> sha256
+    unreadable: set[str] = field(default_factory=set)  # payer ids and catalogue names that failed to parse
 
 
 def display_path(path: Path) -> str:
@@ -63,9 +64,11 @@ def read_tree(root: Path) -> tuple[PolicyTree, list[Problem]]:
         doc, found = load_yaml(path, display)
         problems += found
         if doc is None:
+            tree.unreadable.add(path.stem if kind == "payer" else kind)
             continue
         if not isinstance(doc.data, dict):
             problems.append(Problem(display, 1, 1, "", "the file must hold a mapping (key: value lines)"))
+            tree.unreadable.add(path.stem if kind == "payer" else kind)
             continue
         problems += validate(doc, "payer" if kind == "payer" else kind)
         if kind == "payer":

@@ -20,8 +20,11 @@ from typing import Any
 from kb import __version__, artifact
 from kb.compiler import check_tree, compile_tree
 from kb.knowledge import KnowledgeBase, load
+from kb.mue import MueTable
+from kb.ncci import read_mue_file, read_ptp_files
 from kb.paths import default_policies
-from kb.problems import InputError, KBError, PolicyError, QueryError
+from kb.problems import DataError, InputError, KBError, PolicyError, QueryError
+from kb.ptp import PtpTable, TableMeta
 from kb.tree import display_path, policy_files
 
 # Modules that add subcommands: each defines register(subparsers) (claim checker, site).
@@ -46,6 +49,12 @@ def add_policies_option(parser: argparse.ArgumentParser) -> None:
                         help="policy folder (default: ./policies when it exists, else the packaged knowledge base)")
 
 
+def add_tables_option(parser: argparse.ArgumentParser) -> None:
+    """--table: bulk tables (from `kb ncci ptp` / `kb ncci mue`) to attach to their payers."""
+    parser.add_argument("--table", dest="tables", action="append", type=Path, default=[], metavar="FILE",
+                        help="a bulk table (.ptp or .mue.json from `kb ncci`) to attach; repeatable")
+
+
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
 
@@ -62,7 +71,7 @@ def open_kb(args: argparse.Namespace) -> KnowledgeBase:
     if not root.exists():
         raise UsageError(f"no policy folder at {root}")
     started = time.perf_counter()
-    k = load(root)
+    k = load(root, tables=getattr(args, "tables", None) or ())
     progress(f"loaded {display_path(root)} ({k.origin}) in {time.perf_counter() - started:.2f} s")
     return k
 
@@ -205,6 +214,36 @@ def _code_view(v: Any, code: str) -> dict[str, Any]:
     }
 
 
+# -- ncci ----------------------------------------------------------------------------------------
+
+
+def cmd_ncci_ptp(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    progress(f"reading {len(args.files)} PTP file(s)")
+    rows = list(read_ptp_files(args.files))
+    names = ", ".join(p.name for p in args.files)
+    source = {"title": args.title or f"Medicare NCCI PTP edits ({names})", "document": names,
+              "publisher": "CMS", "read": date.today().isoformat()}
+    progress(f"indexing {len(rows):,} rows")
+    table = PtpTable.from_rows(TableMeta(payer=args.payer, source=source), rows)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    table.save(args.output)
+    print(f"wrote {display_path(args.output)}: {len(table):,} rows for {args.payer} "
+          f"({args.output.stat().st_size:,} bytes, {time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def cmd_ncci_mue(args: argparse.Namespace) -> int:
+    effective, rows = read_mue_file(args.file)
+    source = {"title": args.title or f"Medicare NCCI MUE table ({args.file.name})", "document": args.file.name,
+              "publisher": "CMS", "read": date.today().isoformat()}
+    table = MueTable(TableMeta(payer=args.payer, source=source), effective, rows)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    table.save(args.output)
+    print(f"wrote {display_path(args.output)}: {len(table):,} codes for {args.payer}, effective {effective}")
+    return 0
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 
@@ -231,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state", default=None, help="two-letter state of the visit, for state-limited rules")
     p.add_argument("minutes", nargs="+", metavar="CODE=MIN")
     add_policies_option(p)
+    add_tables_option(p)
     add_json_option(p)
     p.set_defaults(func=cmd_units)
 
@@ -240,8 +280,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=iso_date, default=None)
     p.add_argument("--state", default=None)
     add_policies_option(p)
+    add_tables_option(p)
     add_json_option(p)
     p.set_defaults(func=cmd_show)
+
+    ncci = sub.add_parser("ncci", help="turn CMS's quarterly NCCI files into bulk tables (see --table)")
+    ncci_sub = ncci.add_subparsers(dest="ncci_command", metavar="TABLE", required=True)
+    p = ncci_sub.add_parser("ptp", help="practitioner PTP .TXT parts (f1..f4) -> a .ptp table")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--payer", required=True, help="the payer the edits belong to (e.g. medicare)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="table file to write (.ptp)")
+    p.add_argument("--title", help="source title to cite (default: names the files)")
+    p.set_defaults(func=cmd_ncci_ptp)
+    p = ncci_sub.add_parser("mue", help="an MUE CSV (MCR_MUE_..._Eff_MM-DD-YYYY.csv) -> a .mue.json table")
+    p.add_argument("file", type=Path)
+    p.add_argument("--payer", required=True)
+    p.add_argument("-o", "--output", type=Path, required=True, help="table file to write (.mue.json)")
+    p.add_argument("--title")
+    p.set_defaults(func=cmd_ncci_mue)
 
     for name in EXTENSIONS:
         module = _optional_module(name)
@@ -270,6 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p in err.problems:
             print(p, file=sys.stderr)
         print(f"{len(err.problems)} problem(s) in the policy files; run `kb validate` for the list", file=sys.stderr)
+        return 1
+    except DataError as err:
+        for p in err.problems:
+            print(p, file=sys.stderr)
+        print(f"{len(err.problems)} problem(s) in the data files; nothing was written", file=sys.stderr)
         return 1
     except (UsageError, QueryError, InputError) as err:
         print(f"kb {args.command}: {err}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +13,7 @@ import networkx as nx
 from kb import artifact
 from kb.compiler import compile_tree
 from kb.graph import build_graph
+from kb.mue import MueTable
 from kb.paths import shipped_policies
 from kb.payer import PayerRules, PayerView
 from kb.problems import InputError, KBError, QueryError
@@ -89,24 +91,57 @@ class KnowledgeBase:
 
         return check_many(self, visits)
 
-    def attach_ptp_table(self, table: PtpTable) -> None:
-        """Give a payer a bulk PTP table (e.g. CMS's quarterly file); its authored edits still win."""
-        if table.meta.payer not in self._payers:
-            raise QueryError(f"unknown payer {table.meta.payer!r}")
-        self._payers[table.meta.payer].bulk_ptp = table
-        for rules in self._payers.values():  # payers that extend it inherit the table
-            if table.meta.payer in rules.data["lineage"][1:] and rules.bulk_ptp is None:
-                rules.bulk_ptp = table
+    def attach_table(self, table: PtpTable | MueTable) -> None:
+        """Give a payer a bulk table (CMS's quarterly PTP file or an MUE snapshot).
+
+        The payer's authored rules still win for the same pair or code; payers that extend it see
+        the table too, unless they have one of their own.
+        """
+        owner = table.meta.payer
+        if owner not in self._payers:
+            raise QueryError(f"unknown payer {owner!r}; known payers: {', '.join(self.payers())}")
+        for rules in self._payers.values():
+            if owner not in rules.data["lineage"]:
+                continue
+            if isinstance(table, PtpTable):
+                if rules.id == owner or rules.bulk_ptp is None or rules.bulk_ptp.meta.payer != rules.id:
+                    rules.bulk_ptp = table
+            elif rules.id == owner or not any(t.meta.payer == rules.id for t in rules.bulk_mue):
+                rules.bulk_mue = sorted([*rules.bulk_mue, table], key=lambda t: t.effective_from)
+
+    def attach_tables(self, paths: Iterable[str | Path]) -> None:
+        """Attach bulk tables written by `kb ncci ptp` (.ptp) or `kb ncci mue` (.mue.json)."""
+        for path in map(Path, paths):
+            if not path.is_file():
+                raise KBError(f"no table file at {path}")
+            if path.name.endswith(".mue.json"):
+                self.attach_table(MueTable.load(path))
+            elif path.suffix == ".ptp":
+                self.attach_table(PtpTable.load(path))
+            else:
+                raise KBError(f"{path}: not a table file (expected .ptp or .mue.json)")
 
 
-def load(path: str | Path | None = None, *, artifact_path: str | Path | None = None) -> KnowledgeBase:
+def load(
+    path: str | Path | None = None,
+    *,
+    artifact_path: str | Path | None = None,
+    tables: Iterable[str | Path] = (),
+) -> KnowledgeBase:
     """Load a knowledge base.
 
     `path` is a policy folder (default: the one that ships with the package; in a checkout,
     policies/) or a compiled artifact (.json). A folder's artifact (build/kb.json beside it, or
     `artifact_path`) is used when it was compiled from exactly the files now on disk; otherwise the
-    folder is compiled in memory. Raises PolicyError listing every problem in the files.
+    folder is compiled in memory. `tables` are bulk tables to attach (see `attach_tables`).
+    Raises PolicyError listing every problem in the files.
     """
+    k = _load(path, artifact_path)
+    k.attach_tables(tables)
+    return k
+
+
+def _load(path: str | Path | None, artifact_path: str | Path | None) -> KnowledgeBase:
     root = Path(path) if path is not None else shipped_policies()
     if root.is_file():
         model = artifact.read(root)

@@ -23,6 +23,7 @@ from kb.model import (
     VisitRule,
     rule_fields,
 )
+from kb.mue import MueTable
 from kb.problems import InputError, QueryError
 from kb.ptp import PairIndex, PtpTable
 from kb.rules import SECTIONS, pick
@@ -90,6 +91,7 @@ class PayerRules:
             self.by_key[section] = dict(grouped)
         self.authored_ptp = PairIndex(self.sections["ptp_edits"])  # type: ignore[arg-type]
         self.bulk_ptp: PtpTable | None = None
+        self.bulk_mue: list[MueTable] = []  # snapshots, oldest first
 
 
 class PayerView:
@@ -153,8 +155,14 @@ class PayerView:
         return self._pick("code_rules", code)
 
     def mue(self, code: str) -> Mue | None:
-        """The MUE in force for a code, or None."""
-        return self._pick("mues", code)
+        """The MUE in force for a code, or None. Authored MUEs win over bulk tables (the latest table in force)."""
+        authored = self._pick("mues", code)
+        if authored is not None:
+            return authored
+        for table in reversed(self._rules.bulk_mue):
+            if table.effective_from <= self.as_of:
+                return table.get(code)
+        return None
 
     def timed(self, code: str) -> bool:
         """Whether this payer counts the code as timed (its override, else the catalogue)."""

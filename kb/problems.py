@@ -34,6 +34,15 @@ class PolicyError(KBError):
         super().__init__(head + ":\n" + "\n".join(str(p) for p in self.problems))
 
 
+class DataError(KBError):
+    """A bulk data file (a CMS NCCI table) has problems; `.problems` lists every one."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the data files:\n"
+                         + "\n".join(str(p) for p in self.problems))
+
+
 class QueryError(KBError, LookupError):
     """A query named something the knowledge base does not hold (an unknown payer or code)."""
 

@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
-.venv/bin/ruff check kb tests
+.venv/bin/ruff check kb tests benchmarks
 .venv/bin/kb validate policies
 .venv/bin/python -m pytest "$@"

@@ -214,6 +214,39 @@ def _code_view(v: Any, code: str) -> dict[str, Any]:
     }
 
 
+# -- diff ----------------------------------------------------------------------------------------
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from kb.diff import diff_models, moved_answers, temporary_folder, tree_at_revision
+
+    root = args.policies or default_policies()
+    with temporary_folder() as tmp:
+        before_root = args.before or tree_at_revision(args.base, root, Path(tmp))
+        if not before_root.is_dir():
+            raise UsageError(f"no policy folder at {before_root}")
+        progress(f"compiling {display_path(before_root)} and {display_path(root)}")
+        before, after = load(before_root), load(root)
+    changes = diff_models(before.model, after.model)
+    moved = moved_answers(before, after)
+    if args.json:
+        emit_json({"before": before.content_hash, "after": after.content_hash,
+                   "changes": [c.to_dict() for c in changes], "moved_answers": moved})
+        return 0
+    label = str(args.before) if args.before is not None else f"git {args.base}"
+    if not changes:
+        print(f"no change in the knowledge base since {label}")
+        return 0
+    print(f"{len(changes)} change{'s' if len(changes) != 1 else ''} since {label}:")
+    for change in changes:
+        print(f"  {change}")
+    if moved:
+        print("\nworked examples whose units change:")
+        for line in moved:
+            print(f"  {line}")
+    return 0
+
+
 # -- ncci ----------------------------------------------------------------------------------------
 
 
@@ -283,6 +316,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_tables_option(p)
     add_json_option(p)
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("diff", help="what a policy change does: rules added, removed, changed; answers that move")
+    p.add_argument("--base", default="HEAD", help="git revision to compare with (default: HEAD)")
+    p.add_argument("--before", type=Path, default=None, metavar="PATH",
+                   help="compare with another policy folder instead of a git revision")
+    add_policies_option(p)
+    add_json_option(p)
+    p.set_defaults(func=cmd_diff)
 
     ncci = sub.add_parser("ncci", help="turn CMS's quarterly NCCI files into bulk tables (see --table)")
     ncci_sub = ncci.add_subparsers(dest="ncci_command", metavar="TABLE", required=True)

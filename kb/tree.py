@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.problems import Problem
-from kb.schemas import validate
+from kb.schemas import SCHEMA_FILES, validate
 from kb.yamlfile import YamlDoc, load_yaml
 
 CATALOGUES = ("documents", "codes", "modifiers", "methods")
@@ -70,6 +70,7 @@ def read_tree(root: Path) -> tuple[PolicyTree, list[Problem]]:
             problems.append(Problem(display, 1, 1, "", "the file must hold a mapping (key: value lines)"))
             tree.unreadable.add(path.stem if kind == "payer" else kind)
             continue
+        problems += _schema_line(path, display, kind)
         problems += validate(doc, "payer" if kind == "payer" else kind)
         if kind == "payer":
             tree.payers[path.stem] = doc
@@ -81,6 +82,17 @@ def read_tree(root: Path) -> tuple[PolicyTree, list[Problem]]:
     if not tree.payers and not any("/payers/" in p.file or p.file.startswith("payers") for p in problems):
         problems.append(Problem(display_path(root / "payers"), 1, 1, "", f"no payer files: {LAYOUT}"))
     return tree, problems
+
+
+def _schema_line(path: Path, display: str, kind: str) -> list[Problem]:
+    """Every policy file starts by naming its schema, so editors validate and complete it as people type."""
+    expected = SCHEMA_FILES[kind]
+    first = path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    prefix = "# yaml-language-server: $schema="
+    if first.startswith(prefix) and first.endswith("/" + expected):
+        return []
+    return [Problem(display, 1, 1, "", f"the first line must be '{prefix}<path to schema>/{expected}' "
+                                      "so editors check the file as you type")]
 
 
 def _kind_of(rel: Path) -> str | None:

@@ -62,9 +62,16 @@ def dotted(path: Path_) -> str:
     return ".".join(str(p) for p in path)
 
 
+MAX_BYTES = 5 * 2**20  # a policy file is a few hundred kilobytes; bulk data belongs in tables (kb ncci)
+
+
 def load_yaml(path: Path, display: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Read one YAML file. Returns the document (None when unreadable) and its problems."""
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, [Problem(display, 1, 1, "", f"the file is {size:,} bytes; policy files may be at most "
+                                                     f"{MAX_BYTES:,} (bulk tables belong in `kb ncci` tables)")]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(display, 1, 1, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
@@ -96,6 +103,8 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
         return None, [Problem(display, line, col, "", f"YAML syntax error: {what}")]
     except yaml.YAMLError as exc:  # errors without a position
         return None, [Problem(display, 1, 1, "", f"YAML error: {exc}")]
+    except RecursionError:
+        return None, [Problem(display, 1, 1, "", "the YAML is nested too deeply to be a policy file")]
     finally:
         loader.dispose()
 

@@ -19,13 +19,18 @@ from kb.problems import Problem
 Path_ = tuple[str | int, ...]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver (dates stay 'YYYY-MM-DD' strings)."""
+# libyaml's parser when PyYAML has it (about five times faster on large files); the same safe
+# constructor either way.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """Safe loader without the timestamp resolver (dates stay 'YYYY-MM-DD' strings)."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 
 

@@ -2,8 +2,8 @@
 
 The compiled model is plain JSON-ready data (dates as ISO strings). It is what `kb compile` writes
 and what `kb.load()` turns into the graph and indexes. Authored fields are copied as written;
-computed fields are `key`, `declared_by`, `inherited`, `applies_to_codes`/`with_codes` (selectors
-resolved against the catalogue) and, on thresholds, `effective_from`/`effective_to` from `year`.
+computed fields are `key`, `declared_by`, `inherited`, `applies_to_codes`/`with_codes`/`cap_codes`
+(selectors resolved against the catalogue) and, on thresholds, `effective_from`/`effective_to` from `year`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from kb.rules import SECTIONS, period, rule_key
 from kb.tree import PolicyTree, read_tree
 
 FORMAT = "payer-policy-kb/compiled"
+# authored selector -> computed code list
+SELECTORS = (("applies_to", "applies_to_codes"), ("with", "with_codes"), ("cap_applies_to", "cap_codes"))
 FORMAT_VERSION = 1
 
 
@@ -125,8 +127,11 @@ def _resolve_payer(tree: PolicyTree, payer: str, resolve, codes) -> dict[str, An
                 r["declared_by"] = ancestor
                 rules[section].append(r)
         for item in data.get("remove", []):
-            gone = [r for r in rules[item["section"]] if r["key"] == item["key"]]
-            rules[item["section"]] = [r for r in rules[item["section"]] if r["key"] != item["key"]]
+            def dropped(r: dict[str, Any], item: dict[str, Any] = item) -> bool:
+                return "key" not in item or r["key"] == item["key"]
+
+            gone = [r for r in rules[item["section"]] if dropped(r)]
+            rules[item["section"]] = [r for r in rules[item["section"]] if not dropped(r)]
             entry = resolve(item)
             entry["declared_by"] = ancestor
             entry["removed_from"] = sorted({r["declared_by"] for r in gone})
@@ -137,7 +142,7 @@ def _resolve_payer(tree: PolicyTree, payer: str, resolve, codes) -> dict[str, An
             if section == "thresholds":
                 start, end = period(r)
                 r["effective_from"], r["effective_to"] = start.isoformat(), end.isoformat()
-            for sel, out in (("applies_to", "applies_to_codes"), ("with", "with_codes")):
+            for sel, out in SELECTORS:
                 if sel in r:
                     r[out] = select_codes(r[sel], codes)
         items.sort(key=lambda r: (r["key"], r.get("effective_from") or "", tuple(r.get("jurisdiction") or ())))

@@ -88,7 +88,8 @@ def _payer_edges(g: nx.MultiDiGraph, payer: str, data: dict[str, Any]) -> None:
 
     for r in rules["unit_methods"]:
         add(p, node_id("method", r["method"]), r, "counts_units_by",
-            daily_cap=r.get("daily_cap"), cap_scope=r.get("cap_scope"), minimum_minutes=r.get("minimum_minutes"))
+            daily_cap=r.get("daily_cap"), cap_scope=r.get("cap_scope"), cap_codes=r.get("cap_codes"),
+            minimum_minutes=r.get("minimum_minutes"))
     for r in rules["code_rules"]:
         add(p, node_id("code", r["code"]), r, "has_code_rule",
             **{k: r.get(k) for k in ("timed", "unit_minutes", "daily_cap", "one_on_one", "covered", "documentation")})

@@ -218,9 +218,9 @@ def _code_refs(data: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
             for name in field_names:
                 if isinstance(rule.get(name), str):
                     yield (section, i, name), rule[name]
-    for section in ("modifier_rules", "payment_adjustments", "visit_rules"):
+    for section in ("unit_methods", "modifier_rules", "payment_adjustments", "visit_rules"):
         for i, rule in _indexed(data.get(section)):
-            for sel_name in ("applies_to", "with"):
+            for sel_name in ("applies_to", "with", "cap_applies_to"):
                 for sub, code in _selector_codes(rule.get(sel_name)):
                     yield (section, i, sel_name, *sub), code
     for i, example in _indexed(data.get("examples")):
@@ -341,7 +341,11 @@ def removals_name_inherited_rules(tree: PolicyTree, vocab: Vocab) -> Iterator[Pr
         inherited = _resolved_keys(tree, chain[1:])
         for i, item in removals:
             section, key = item.get("section"), item.get("key")
-            if section in REMOVABLE and isinstance(key, str) and key not in inherited[section]:
+            if section not in REMOVABLE:
+                continue
+            if key is None and not inherited[section]:
+                yield doc.problem(("remove", i, "section"), f"nothing to remove: no inherited rules in {section}")
+            elif isinstance(key, str) and key not in inherited[section]:
                 yield doc.problem(("remove", i, "key"),
                                   f"nothing to remove: '{key}' is not an inherited rule in {section}")
 
@@ -382,7 +386,10 @@ def _resolved_keys(tree: PolicyTree, chain: list[str]) -> dict[str, set[str]]:
             keys[section] |= {rule_key(section, rule) for rule in _dicts(data.get(section))}
         for item in _dicts(data.get("remove")):
             if item.get("section") in keys:
-                keys[item["section"]].discard(item.get("key"))
+                if item.get("key") is None:
+                    keys[item["section"]].clear()
+                else:
+                    keys[item["section"]].discard(item.get("key"))
     return keys
 
 

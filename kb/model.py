@@ -123,6 +123,7 @@ class UnitMethod(Rule):
     method: str = ""
     daily_cap: int | None = None
     cap_scope: str | None = None
+    cap_codes: tuple[str, ...] | None = None
     minimum_minutes: int | None = None
 
 

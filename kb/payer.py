@@ -39,8 +39,10 @@ def typed_rule(section: str, payer: str, data: dict[str, Any]) -> Rule:
     """A compiled rule as its typed, frozen value."""
     common = rule_fields(payer, data)
     if section == "unit_methods":
+        cap_codes = tuple(data["cap_codes"]) if "cap_codes" in data else None
         return UnitMethod(**common, method=data["method"], daily_cap=data.get("daily_cap"),
-                          cap_scope=data.get("cap_scope"), minimum_minutes=data.get("minimum_minutes"))
+                          cap_scope=data.get("cap_scope"), cap_codes=cap_codes,
+                          minimum_minutes=data.get("minimum_minutes"))
     if section == "code_rules":
         return CodeRule(**common, code=data["code"], timed=data.get("timed"), unit_minutes=data.get("unit_minutes"),
                         daily_cap=data.get("daily_cap"), one_on_one=data.get("one_on_one"),
@@ -269,6 +271,7 @@ class PayerView:
         params = unit_methods.Params(
             minimum_minutes=rule.minimum_minutes or 8,
             daily_cap=rule.daily_cap,
+            cap_codes=frozenset(rule.cap_codes) if rule.cap_codes is not None else None,
         )
         timed = {c for c in clean if self.timed(c)}
         caps = {}

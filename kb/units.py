@@ -21,6 +21,7 @@ class Params:
     unit_minutes: int = 15
     minimum_minutes: int = 8
     daily_cap: int | None = None
+    cap_codes: frozenset[str] | None = None  # the codes the cap counts; None = every timed code
 
 
 @dataclass(frozen=True)
@@ -146,16 +147,18 @@ def count(
     timed = {c: m for c, m in minutes.items() if c in timed_codes}
     untimed = [c for c in minutes if c not in timed_codes]
     units, steps, tie = METHODS[name](timed, params) if timed else ({}, [], False)
-    if params.daily_cap is not None and sum(units.values()) > params.daily_cap:
-        over = sum(units.values()) - params.daily_cap
+    capped = [c for c in units if params.cap_codes is None or c in params.cap_codes]
+    if params.daily_cap is not None and sum(units[c] for c in capped) > params.daily_cap:
+        over = sum(units[c] for c in capped) - params.daily_cap
         cut_steps = []
-        for c in sorted(units, key=lambda c: (timed[c], c)):
+        for c in sorted(capped, key=lambda c: (timed[c], c)):
             take = min(over, units[c])
             if take:
                 units[c] -= take
                 over -= take
                 cut_steps.append(f"{c} -{take}")
-        steps.append(f"Daily cap of {params.daily_cap} timed units: removed from the codes with the fewest "
+        counted = "timed units" if params.cap_codes is None else "units of the capped codes"
+        steps.append(f"Daily cap of {params.daily_cap} {counted}: removed from the codes with the fewest "
                      f"minutes ({', '.join(cut_steps)}).")
     for c, cap in (code_caps or {}).items():
         if c in units and units[c] > cap:

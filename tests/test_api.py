@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 import kb
 from kb.model import CodeInfo, Mue, PtpEdit
+
+MINI_TREE = Path(__file__).parent / "fixtures" / "mini"
 
 
 def test_payers_and_unknowns(mini):
@@ -95,3 +98,22 @@ def test_graph_layout(mini):
     assert g.has_edge("payer:commercial-cpt-midpoint", "payer:medicare")
     medicare_method = [v for _, v, d in g.out_edges("payer:medicare", data=True) if d["kind"] == "counts_units_by"]
     assert medicare_method == ["method:cms-total-time"]
+
+
+def test_removing_a_whole_section(tmp_path):
+    import shutil
+
+    import kb as kb_module
+
+    tree = tmp_path / "policies"
+    shutil.copytree(MINI_TREE, tree)
+    child = tree / "payers" / "commercial-cpt-midpoint.yaml"
+    child.write_text(child.read_text().replace(
+        "remove:\n",
+        "remove:\n  - section: thresholds\n"
+        "    sources: [{doc: predictionhealth-total-vs-ama}]\n    evidence: secondary\n"))
+    k = kb_module.load(tree)
+    p = k.payer("commercial-cpt-midpoint", as_of=date(2024, 6, 1))
+    assert p.thresholds() == [] and p.threshold("KX", "PT") is None
+    assert k.payer("medicare", as_of=date(2024, 6, 1)).threshold("KX", "PT") == 2330
+    assert [r.get("key") for r in p.removed] == [None, "97150/97112"]

@@ -90,6 +90,10 @@ def test_daily_cap_and_code_cap():
     assert any("Daily cap of 4" in s for s in counted.steps)
     capped = count("cms-total-time", {"97110": 60}, set(TIMED), Params(), code_caps={"97110": 2})
     assert capped.units == {"97110": 2}
+    # a cap limited to some codes neither counts nor cuts the others (Anthem's list leaves out 97530)
+    some = count("cms-total-time", {"97110": 40, "97112": 30, "97530": 30}, set(TIMED),
+                 Params(daily_cap=4, cap_codes=frozenset({"97110", "97112"})))
+    assert some.units == {"97110": 3, "97112": 1, "97530": 2}
 
 
 def test_every_method_in_the_catalogue_is_implemented(mini):

@@ -241,7 +241,7 @@ def test_97112_checklist_has_the_required_elements_and_valid_patterns(payers):
     ids = {e["id"] for e in rule["documentation"]}
     assert {"technique", "deficit", "diagnosis", "objective-measure", "measure-change", "minutes", "one-on-one",
             "response", "cueing", "plan-goal"} <= ids
-    for pid, doc in payers.items():
+    for doc in payers.values():
         for r in doc.get("code_rules") or []:
             for element in r.get("documentation") or []:
                 for rx in element["match"]:

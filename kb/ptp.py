@@ -22,6 +22,7 @@ from typing import Any
 from kb.model import PtpEdit, Source
 
 OPEN_END = 99991231  # CMS '*' (no deletion date)
+_ROW_BITS = 23  # row numbers ride along in the sort key: up to 8.3 million rows per table
 
 
 def _ymd(day: date) -> int:
@@ -80,22 +81,21 @@ class PtpTable:
     @classmethod
     def from_rows(cls, meta: TableMeta, rows: Iterable[tuple[str, str, int, int, int, str]]) -> PtpTable:
         """Build from (column1, column2, effective YYYYMMDD, deletion YYYYMMDD or OPEN_END, indicator, rationale)."""
-        code_id: dict[str, int] = {}
-        rationale_id: dict[str, int] = {}
-        packed = []
-        for c1, c2, eff, dele, ind, why in rows:
-            a = code_id.setdefault(c1, len(code_id))
-            b = code_id.setdefault(c2, len(code_id))
-            packed.append(((a << 20) | b, eff, dele, ind, rationale_id.setdefault(why, len(rationale_id))))
-        # Codes are renumbered in sorted order so keys sort by code text, as CMS's files do.
-        order = sorted(code_id, key=str)
-        remap = {code_id[c]: i for i, c in enumerate(order)}
-        packed = [(((remap[k >> 20]) << 20) | remap[k & 0xFFFFF], e, d, i, r) for k, e, d, i, r in packed]
-        packed.sort()
-        return cls(meta, order,
-                   array("q", (p[0] for p in packed)), array("i", (p[1] for p in packed)),
-                   array("i", (p[2] for p in packed)), array("b", (p[3] for p in packed)),
-                   array("H", (p[4] for p in packed)), sorted(rationale_id, key=rationale_id.get))
+        rows = list(rows)
+        if len(rows) >= 1 << _ROW_BITS:
+            raise ValueError(f"at most {(1 << _ROW_BITS) - 1:,} rows per table")
+        codes = sorted({r[0] for r in rows} | {r[1] for r in rows})  # keys sort by code text, as CMS's files do
+        code_id = {c: i for i, c in enumerate(codes)}
+        rationales = sorted({r[5] for r in rows})
+        rationale_id = {r: i for i, r in enumerate(rationales)}
+        # One sort of plain integers (pair key, then file order) instead of millions of tuples.
+        order = sorted((((code_id[r[0]] << 20) | code_id[r[1]]) << _ROW_BITS) | i for i, r in enumerate(rows))
+        mask = (1 << _ROW_BITS) - 1
+        picked = [rows[k & mask] for k in order]
+        return cls(meta, codes,
+                   array("q", (k >> _ROW_BITS for k in order)), array("i", (r[2] for r in picked)),
+                   array("i", (r[3] for r in picked)), array("b", (r[4] for r in picked)),
+                   array("H", (rationale_id[r[5]] for r in picked)), rationales)
 
     def _key(self, column1: str, column2: str) -> int | None:
         a, b = self._code_id.get(column1), self._code_id.get(column2)

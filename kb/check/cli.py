@@ -1,0 +1,113 @@
+"""`kb check FILE`: check visits from a YAML/JSON file (one visit or a list) or a CSV file (rows grouped by
+claim_id); a readable report by default, `--json` for tools.
+
+Exit codes: 0 nothing wrong; 1 some visit has an error-severity finding (the payer will deny or reject it);
+2 misuse or unreadable input, including a visit in a batch that could not be checked (the others are still
+checked and reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kb.check import check_many
+from kb.check.inputs import parse_text, read_csv, read_file
+from kb.check.result import CheckResult, VisitError
+from kb.problems import InputError
+
+PROGRESS_EVERY = 10_000
+
+
+def register(subparsers: Any) -> None:
+    from kb.cli import add_json_option, add_policies_option, add_tables_option
+
+    p = subparsers.add_parser(
+        "check", help="check visits: units per line, and what will get them denied (with sources)",
+        description="Check therapy visits against a payer's rules. FILE is YAML or JSON (one visit or a list) or CSV "
+                    "(one row per line; claim_id groups the rows of a visit); '-' reads standard input. Exit 0: "
+                    "nothing wrong; 1: an error-severity finding; 2: misuse or a visit that could not be checked.")
+    p.add_argument("file", metavar="FILE", help="visits to check (.yaml, .json, .csv, or - for stdin)")
+    p.add_argument("--problems-only", action="store_true",
+                   help="report only visits with findings (and visits that could not be checked)")
+    add_policies_option(p)
+    add_tables_option(p)
+    add_json_option(p)
+    p.set_defaults(func=cmd_check)
+
+
+def _visits(name: str) -> Any:
+    """The visits named on the command line (streamed for CSV)."""
+    if name == "-":
+        text = sys.stdin.read()
+        first = text.lstrip().split("\n", 1)[0]
+        if first.lower().startswith("claim_id") or (first.count(",") >= 3 and ":" not in first):
+            return read_csv(text.splitlines(keepends=True))
+        data = parse_text(text, "<stdin>")
+        return data if isinstance(data, list) else [data]
+    path = Path(name)
+    if not path.is_file():
+        from kb.cli import UsageError
+
+        raise UsageError(f"no such file: {name}")
+    return read_file(path)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from kb.cli import open_kb, progress
+
+    visits = _visits(args.file)
+    k = open_kb(args)
+    started = time.perf_counter()
+    counts = {"visits": 0, "with_errors": 0, "with_warnings": 0, "clean": 0, "not_checked": 0, "findings": 0}
+    opened = False
+    try:
+        for result in check_many(k, visits):
+            if args.json and not opened:
+                sys.stdout.write('{"results": [\n')
+                opened = True
+            _tally(counts, result)
+            if args.json:
+                sep = "" if counts["visits"] == 1 else ",\n"
+                sys.stdout.write(sep + json.dumps(result.to_dict(), ensure_ascii=False))
+            elif not args.problems_only or result.findings or isinstance(result, VisitError):
+                print(result)
+                print()
+            if counts["visits"] % PROGRESS_EVERY == 0:
+                elapsed = time.perf_counter() - started
+                progress(f"checked {counts['visits']:,} visits ({counts['visits'] / elapsed:,.0f} visits/s)")
+    except InputError as err:
+        if opened:  # the file broke off half-way: close the JSON so what was written still parses
+            sys.stdout.write("\n],\n" + json.dumps({"summary": counts, "error": str(err)})[1:] + "\n")
+        raise
+    elapsed = time.perf_counter() - started
+    if args.json:
+        if not opened:
+            sys.stdout.write('{"results": [')
+        sys.stdout.write("\n],\n" + json.dumps({"summary": counts})[1:] + "\n")
+    else:
+        print(f"{counts['visits']:,} visit{'s' if counts['visits'] != 1 else ''} checked: "
+              f"{counts['with_errors']:,} with errors, {counts['with_warnings']:,} with warnings only, "
+              f"{counts['clean']:,} clean, {counts['not_checked']:,} not checked "
+              f"({counts['findings']:,} findings, {elapsed:.2f} s)")
+    if counts["not_checked"]:
+        return 2
+    return 1 if counts["with_errors"] else 0
+
+
+def _tally(counts: dict[str, int], result: CheckResult | VisitError) -> None:
+    counts["visits"] += 1
+    if isinstance(result, VisitError):
+        counts["not_checked"] += 1
+        return
+    counts["findings"] += len(result.findings)
+    if not result.ok:
+        counts["with_errors"] += 1
+    elif any(f.severity == "warning" for f in result.findings):
+        counts["with_warnings"] += 1
+    else:
+        counts["clean"] += 1

@@ -1,0 +1,236 @@
+"""What the checker needs about one payer in one period, worked out once and shared by every visit in it.
+
+A payer's rules change only on the dates where some rule starts or ends, so visits whose dates fall between
+the same two boundaries (and in the same state) see exactly the same rules. A `Context` is built for the first
+visit of such a period and reused for the rest; facts about a code are worked out the first time a visit uses
+the code. Nothing here knows a payer, a code number or a modifier by name: it all comes from the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from kb import units as unit_methods
+from kb.model import CodeRule, ModifierRule, Mue, PaymentAdjustment, PtpEdit, Threshold, UnitMethod, VisitRule
+from kb.problems import InputError, QueryError
+from kb.rules import SECTIONS
+
+if TYPE_CHECKING:
+    from kb.knowledge import KnowledgeBase
+    from kb.payer import PayerView
+
+_FLAGS = re.IGNORECASE
+
+
+@dataclass(frozen=True)
+class DocElement:
+    """One documentation checklist element with its patterns compiled."""
+
+    id: str
+    element: str
+    fix: str
+    patterns: tuple[re.Pattern[str], ...]
+
+    def found_in(self, note: str) -> bool:
+        return any(p.search(note) for p in self.patterns)
+
+
+@dataclass
+class CodeFacts:
+    """One code as this payer sees it in this period: everything a line of the code is checked against."""
+
+    code: str
+    timed: bool
+    family: str
+    covered: bool
+    rule: CodeRule | None
+    mue: Mue | None
+    discipline: list[ModifierRule] = field(default_factory=list)
+    assistant: list[ModifierRule] = field(default_factory=list)
+    threshold: list[ModifierRule] = field(default_factory=list)
+    required: list[ModifierRule] = field(default_factory=list)
+    forbidden: list[ModifierRule] = field(default_factory=list)
+    pairs: list[ModifierRule] = field(default_factory=list)  # every rule with a `pairs` map (pairs-with, assistant)
+    distinct: dict[str, ModifierRule] = field(default_factory=dict)  # modifier -> distinct-service rule
+    percent: list[PaymentAdjustment] = field(default_factory=list)
+    docs: tuple[DocElement, ...] = ()
+
+
+@dataclass(frozen=True)
+class MethodShape:
+    """How a unit method behaves, found by asking it (not by its name): the fewest minutes a lone timed service
+    needs for a unit, and whether minutes of different codes are added up before units are counted."""
+
+    min_alone: int
+    pools: bool
+
+
+_SHAPES: dict[tuple[str, int, int], MethodShape] = {}
+
+
+def method_shape(method: str, params: unit_methods.Params) -> MethodShape:
+    key = (method, params.minimum_minutes, params.unit_minutes)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        least = next((m for m in range(1, 4 * params.unit_minutes)
+                      if unit_methods.count(method, {"A": m}, {"A"}, params).units["A"] > 0), 4 * params.unit_minutes)
+        below = least - 1
+        pools = below > 0 and sum(unit_methods.count(method, {"A": below, "B": below}, {"A", "B"},
+                                                     params).units.values()) > 0
+        shape = _SHAPES[key] = MethodShape(least, pools)
+    return shape
+
+
+class Context:
+    """One payer's rules in force for one period (and state), indexed for the checks."""
+
+    def __init__(self, kb: KnowledgeBase, view: PayerView):
+        self.kb = kb
+        self.view = view
+        self.payer = view.id
+        self.name = view.name
+        try:
+            self.unit_rule: UnitMethod = view.unit_method()
+        except QueryError:
+            first = _first_unit_method(view)
+            hint = f" (its rules start on {first.isoformat()})" if first else ""
+            raise InputError(f"{view.id} has no rules in force on {view.as_of.isoformat()}{hint}; the knowledge "
+                             "base cannot check a visit outside every policy period", "date") from None
+        self.method = self.unit_rule.method
+        self.method_name = kb.model["methods"][self.method]["name"]
+        self.params = unit_methods.Params(minimum_minutes=self.unit_rule.minimum_minutes or 8,
+                                          daily_cap=self.unit_rule.daily_cap)
+        self.uncapped = unit_methods.Params(minimum_minutes=self.params.minimum_minutes)
+        self.shape = method_shape(self.method, self.uncapped)
+        self.modifier_rules: list[ModifierRule] = view.modifier_rules()
+        self.adjustments: list[PaymentAdjustment] = view.payment_adjustments()
+        self.visit_rules: list[VisitRule] = view.visit_rules()
+        self.max_per_date = [(r, frozenset(r.applies_to)) for r in self.visit_rules if r.type == "max-per-date"]
+        self.no_shared = [(r, frozenset(r.applies_to), frozenset(r.with_codes))
+                          for r in self.visit_rules if r.type == "no-shared-time"]
+        self.may_share = [(r, frozenset(r.applies_to)) for r in self.visit_rules if r.type == "may-share-time"]
+        self.shares_time = frozenset().union(*(codes for _, codes in self.may_share))
+        # the plan of care each discipline modifier names (GP -> PT ...), from the discipline rules
+        self.plan_of_modifier: dict[str, str] = {}
+        for r in self.modifier_rules:
+            if r.type == "discipline":
+                for plan, mod in r.by_plan_of_care.items():
+                    self.plan_of_modifier.setdefault(mod, plan)
+        catalogue = kb.model["modifiers"]
+        self.assistant_modifiers = frozenset(m for m, e in catalogue.items() if e.get("kind") == "assistant") | {
+            m for r in self.modifier_rules if r.type == "assistant" for m in r.modifiers}
+        self.known_modifiers = frozenset(catalogue)
+        thresholds: list[Threshold] = view.thresholds()
+        self.thresholds: dict[tuple[str, str], Threshold] = {(t.name, t.group): t for t in thresholds}
+        used = {r.threshold for r in self.modifier_rules if r.type == "threshold"}
+        self.plain_thresholds = sorted({t.name for t in thresholds if t.name not in used})
+        self._codes: dict[str, CodeFacts | None] = {}
+        self._ptp: dict[tuple[str, str], PtpEdit | None] = {}
+
+    # -- codes -----------------------------------------------------------------------------------
+
+    def code(self, code: str) -> CodeFacts | None:
+        """The facts of a code, or None when the catalogue does not know it."""
+        try:
+            return self._codes[code]
+        except KeyError:
+            facts = self._codes[code] = self._facts(code)
+            return facts
+
+    def _facts(self, code: str) -> CodeFacts | None:
+        entry = self.kb.model["codes"].get(code)
+        if entry is None:
+            return None
+        view = self.view
+        rule = view.code_rule(code)
+        facts = CodeFacts(code=code, timed=view.timed(code), family=entry["family"], covered=view.covered(code),
+                          rule=rule, mue=view.mue(code))
+        for r in self.modifier_rules:
+            if r.applies_to and code not in r.applies_to:
+                continue
+            kind = {"discipline": facts.discipline, "assistant": facts.assistant, "threshold": facts.threshold,
+                    "required": facts.required, "forbidden": facts.forbidden}.get(r.type)
+            if kind is not None:
+                kind.append(r)
+            if r.pairs:
+                facts.pairs.append(r)
+            if r.type == "distinct-service":
+                for m in r.modifiers:
+                    facts.distinct.setdefault(m, r)
+        facts.percent = [a for a in self.adjustments
+                         if a.type == "percent-of-payment" and (not a.applies_to or code in a.applies_to)]
+        if rule is not None and rule.documentation:
+            facts.docs = tuple(
+                DocElement(d["id"], d["element"], d.get("fix") or f"Add to the note: {d['element']}.",
+                           tuple(re.compile(p, _FLAGS) for p in d["match"]))
+                for d in rule.documentation)
+        return facts
+
+    def ptp(self, a: str, b: str) -> PtpEdit | None:
+        """The bundling edit in force between two codes (either order), cached."""
+        key = (a, b) if a < b else (b, a)
+        try:
+            return self._ptp[key]
+        except KeyError:
+            edit = self._ptp[key] = self.view.ptp(a, b)
+            return edit
+
+    def threshold(self, name: str, plan: str) -> Threshold | None:
+        group = _GROUP.get(plan)
+        return None if group is None else self.thresholds.get((name, group))
+
+
+_GROUP = {"PT": "PT-SLP", "SLP": "PT-SLP", "OT": "OT"}
+
+
+def _first_unit_method(view: PayerView) -> date | None:
+    starts = [r.effective_from for r in view.all_rules("unit_methods") if r.effective_from]
+    return min(starts) if starts else None
+
+
+class Contexts:
+    """Contexts by payer, period and state, for one knowledge base."""
+
+    LIMIT = 4096
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self._boundaries: dict[str, tuple[list[date], bool, Any]] = {}
+        self._cache: dict[tuple[Any, ...], Context] = {}
+
+    def get(self, payer: str, day: date, state: str | None) -> Context:
+        bounds, by_day, token = self._periods(payer)
+        period: Any = day if by_day else bisect_right(bounds, day)
+        key = (payer, period, state, token)
+        ctx = self._cache.get(key)
+        if ctx is None:
+            if len(self._cache) >= self.LIMIT:
+                self._cache.clear()
+            ctx = self._cache[key] = Context(self.kb, self.kb.payer(payer, as_of=day, state=state))
+        return ctx
+
+    def _periods(self, payer: str) -> tuple[list[date], bool, Any]:
+        """The dates on which some rule of the payer starts or stops applying, and whether a bulk PTP table is
+        attached (its rows have their own dates, so contexts are then kept per day)."""
+        rules = self.kb._payers.get(payer)
+        if rules is None:
+            raise InputError(f"unknown payer {payer!r}; known payers: {', '.join(self.kb.payers())}", "payer")
+        token = (id(rules.bulk_ptp), tuple(id(t) for t in rules.bulk_mue))
+        cached = self._boundaries.get(payer)
+        if cached is not None and cached[2] == token:
+            return cached
+        days: set[date] = set()
+        for section in SECTIONS:
+            for rule in rules.sections[section]:
+                if rule.effective_from is not None:
+                    days.add(rule.effective_from)
+                if rule.effective_to is not None and rule.effective_to < date.max:
+                    days.add(rule.effective_to + timedelta(days=1))
+        days.update(t.effective_from for t in rules.bulk_mue)
+        result = (sorted(days), rules.bulk_ptp is not None, token)
+        self._boundaries[payer] = result
+        return result

@@ -1,0 +1,668 @@
+"""The checks: one visit in, the units per line and every finding out.
+
+Each check reads the payer's rules through a `Context` (kb/check/context.py) and reports under a stable rule id
+with the sources of the rule that fired. Which codes, modifiers, amounts and findings are involved comes from
+the policies; the code here only knows the rule *types* of the policy format.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from kb import units as unit_methods
+from kb.check.context import CodeFacts, Context, Contexts
+from kb.check.inputs import Line, Visit, as_visit_data, iter_visit_data, to_visit
+from kb.check.result import CheckResult, Finding, LineResult, VisitError, sort_findings
+from kb.model import Rule, Source
+from kb.problems import InputError, KBError
+
+if TYPE_CHECKING:
+    from kb.knowledge import KnowledgeBase
+
+MAI = {
+    1: "a claim-line edit: each line is held to it",
+    2: "an absolute date-of-service edit based on policy: units above it are never paid",
+    3: "a date-of-service edit based on clinical data: units above it are denied, payable only on appeal",
+}
+GROUP_NAME = {"PT": "PT and SLP", "SLP": "PT and SLP", "OT": "OT"}
+MAX_TIE_CODES = 6  # allocations tried when a tie was broken: all orders of at most this many timed codes
+
+
+class Checker:
+    """Checks visits against one knowledge base; keeps the per-period contexts between calls."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.contexts = Contexts(kb)
+
+    def check(self, visit: Any) -> CheckResult:
+        """Check one visit (mapping, Visit, YAML/JSON text, or a file path). Raises InputError on bad input."""
+        v = to_visit(as_visit_data(visit))
+        return _Run(self.contexts.get(v.payer, v.date, v.state), v).result()
+
+    def check_many(self, visits: Any) -> Iterator[CheckResult | VisitError]:
+        """Check visits one by one; a visit that cannot be checked yields a VisitError and the rest go on."""
+        for index, item in enumerate(iter_visit_data(visits)):
+            if isinstance(item, VisitError):
+                yield VisitError(item.message, item.field, item.claim_id, index)
+                continue
+            claim = _claim_of(item)
+            try:
+                yield self.check(item)
+            except KBError as err:
+                yield VisitError(str(err), getattr(err, "field", None), claim, index)
+
+
+def _claim_of(item: Any) -> str | None:
+    claim = getattr(item, "claim_id", None) if isinstance(item, Visit) else (
+        item.get("claim_id") if isinstance(item, dict) else None)
+    return None if claim is None or isinstance(claim, bool) or not isinstance(claim, str | int) else str(claim)
+
+
+def _basis(ctx: Context, rule: Rule, section: str, key: str | None = None) -> str:
+    text = f"{ctx.payer} {section} {key or rule.key}"
+    return text + (f" (from {rule.declared_by})" if rule.inherited else "")
+
+
+def _s(n: int, word: str = "unit") -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _listing(items: Iterable[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def share(total: int, minutes: Sequence[int], unit: int = 15) -> list[int]:
+    """Split a code's units over its lines: full units by each line's minutes, the rest to the largest leftovers."""
+    if len(minutes) == 1:
+        return [total]
+    out = [min(m // unit, total) for m in minutes]
+    while sum(out) > total:  # more full units than the code has (a cap took some): take from the smallest
+        k = min((k for k in range(len(out)) if out[k]), key=lambda k: (minutes[k], -k))
+        out[k] -= 1
+    left = total - sum(out)
+    order = sorted(range(len(minutes)), key=lambda k: (-(minutes[k] - out[k] * unit), k))
+    for k in itertools.islice(itertools.cycle(order), left):
+        out[k] += 1
+    return out
+
+
+class _Run:
+    """The check of one visit."""
+
+    def __init__(self, ctx: Context, visit: Visit):
+        self.ctx = ctx
+        self.visit = visit
+        self.lines = visit.lines
+        self.facts: list[CodeFacts | None] = [ctx.code(ln.code) for ln in visit.lines]
+        self.findings: list[Finding] = []
+        self.by_code: dict[str, list[int]] = {}
+        for i, (ln, f) in enumerate(zip(self.lines, self.facts, strict=True)):
+            if f is not None:
+                self.by_code.setdefault(ln.code, []).append(i)
+                if f.timed and ln.minutes is None:
+                    raise InputError(f"missing: {ln.code} is a timed code, so its minutes are needed to count units",
+                                     f"lines[{i}].minutes")
+        self.code_facts: dict[str, CodeFacts] = {c: self.facts[ix[0]] for c, ix in self.by_code.items()}  # type: ignore[misc]
+        self.plans = [visit.plan_of_care or self._plan_from_modifiers(ln) for ln in self.lines]
+
+    def _plan_from_modifiers(self, line: Line) -> str | None:
+        for m in line.modifiers:
+            plan = self.ctx.plan_of_modifier.get(m)
+            if plan is not None:
+                return plan
+        return None
+
+    def add(self, rule: str, severity: str, lines: Iterable[int], message: str, fix: str,
+            sources: tuple[Source, ...] = (), basis: str = "") -> None:
+        self.findings.append(Finding(rule, severity, tuple(sorted(set(lines))), message, fix, sources, basis))
+
+    # -- the whole check -----------------------------------------------------------------------------
+
+    def result(self) -> CheckResult:
+        ctx = self.ctx
+        self.count_units()
+        self.check_codes()
+        self.check_units()
+        self.check_modifiers()
+        self.check_thresholds()
+        self.check_bundling()
+        self.check_mue()
+        self.check_caps()
+        self.check_visit_rules()
+        self.check_documentation()
+        seen: set[tuple[str, tuple[int, ...], str]] = set()
+        unique = []
+        for f in self.findings:
+            key = (f.rule, f.lines, f.message)
+            if key not in seen:
+                seen.add(key)
+                unique.append(f)
+        lines = tuple(
+            LineResult(i, ln.code, ln.minutes, self.line_units[i], ln.units, ln.modifiers, self.payment_factor(i))
+            for i, ln in enumerate(self.lines))
+        first = (f"{ctx.name} counts units by {ctx.method_name} (in force since "
+                 f"{ctx.unit_rule.effective_from}).")
+        return CheckResult(payer=ctx.payer, date=self.visit.date, lines=lines, findings=sort_findings(unique),
+                           plan_of_care=self.visit.plan_of_care, state=self.visit.state,
+                           claim_id=self.visit.claim_id, method=ctx.method,
+                           explanation=(first, *self.counted.steps))
+
+    # -- units ---------------------------------------------------------------------------------------
+
+    def count_units(self) -> None:
+        ctx = self.ctx
+        self.minutes: dict[str, int] = {c: sum(self.lines[i].minutes or 0 for i in ix)
+                                        for c, ix in self.by_code.items()}
+        self.timed = {c for c, f in self.code_facts.items() if f.timed}
+        self.caps = {c: f.rule.daily_cap for c, f in self.code_facts.items()
+                     if f.rule is not None and f.rule.daily_cap is not None}
+        self.counted = unit_methods.count(ctx.method, self.minutes, self.timed, ctx.params, self.caps or None)
+        units = self.counted.units
+        self.line_units: list[int | None] = [None] * len(self.lines)
+        for code, ix in self.by_code.items():
+            for i, u in zip(ix, share(units[code], [self.lines[i].minutes or 0 for i in ix]), strict=True):
+                self.line_units[i] = u
+        # what each code is billed for: the biller's units where given, the computed share elsewhere
+        self.billed_given = {c for c, ix in self.by_code.items() if any(self.lines[i].units is not None for i in ix)}
+        self.effective = [ln.units if ln.units is not None else self.line_units[i] for i, ln in enumerate(self.lines)]
+        self.billed: dict[str, int] = {c: sum(self.effective[i] or 0 for i in ix) for c, ix in self.by_code.items()}
+        self._uncapped: dict[str, int] | None = None
+
+    def uncapped(self) -> dict[str, int]:
+        """Units before any daily cap (only worked out when a cap is in play)."""
+        if self._uncapped is None:
+            self._uncapped = unit_methods.count(self.ctx.method, self.minutes, self.timed, self.ctx.uncapped).units
+        return self._uncapped
+
+    def tie_alternatives(self) -> Iterator[dict[str, int]]:
+        """Other allocations the method allows when it broke a tie: the same counting with the codes ranked in
+        every other order (the method breaks ties by code order, so each order gives one allowed answer)."""
+        timed = [c for c in self.minutes if c in self.timed]
+        if len(timed) > MAX_TIE_CODES:
+            return
+        for order in itertools.permutations(timed):
+            label = {c: f"{k:05d}" for k, c in enumerate(order)}
+            back = {v: c for c, v in label.items()}
+            minutes = {label.get(c, c): m for c, m in self.minutes.items()}
+            caps = {label.get(c, c): cap for c, cap in self.caps.items()}
+            got = unit_methods.count(self.ctx.method, minutes, set(label.values()), self.ctx.params, caps or None)
+            yield {back.get(c, c): u for c, u in got.units.items()}
+
+    def check_units(self) -> None:
+        ctx = self.ctx
+        units = self.counted.units
+        rule = ctx.unit_rule
+        basis = _basis(ctx, rule, "unit_methods", rule.method)
+        total = sum(self.minutes[c] for c in self.timed)
+        below = self.check_minimum(total, basis)
+        wrong = [c for c in self.billed_given if c not in below and self.billed[c] != units[c]]
+        if wrong and self.counted.tie_broken:
+            for alternative in self.tie_alternatives():
+                if all(alternative[c] == self.billed[c] for c in self.billed_given):
+                    return
+        timed_units = sum(units[c] for c in self.timed)
+        for c in wrong:
+            b, u = self.billed[c], units[c]
+            if c not in self.timed:
+                why = f"{c} is untimed under {ctx.name}: one unit per date of service whatever the minutes"
+            elif ctx.shape.pools and len(self.timed) > 1:
+                why = (f"{ctx.name} uses the {ctx.method_name}: the visit's {total} timed minutes give "
+                       f"{_s(timed_units, 'timed unit')}, of which {c} ({self.minutes[c]} min) gets {u}")
+            else:
+                why = f"{ctx.name} uses the {ctx.method_name}: {c}'s {self.minutes[c]} minutes give {u}"
+            if c in self.caps and self.uncapped().get(c, 0) > u:
+                why += f" after the payer's daily limit of {self.caps[c]} for the code"
+            elif rule.daily_cap is not None and sum(self.uncapped()[t] for t in self.timed) > timed_units:
+                why += f" after the payer's daily cap of {rule.daily_cap} timed units"
+            if self.counted.tie_broken:
+                why += " (a tie between codes was broken; any allocation the tie allows is accepted)"
+            lines = self.by_code[c]
+            if b > u:
+                self.add("units.mismatch", "error", lines,
+                         f"{c} is billed for {_s(b)} but the minutes support {u}: {why}. Over-billing by {_s(b - u)}.",
+                         f"Bill {c} × {u}.", rule.sources, basis)
+            else:
+                self.add("units.mismatch", "warning", lines,
+                         f"{c} is billed for {_s(b)} but the minutes support {u}: {why}. {_s(u - b)} left unbilled.",
+                         f"Bill {c} × {u}.", rule.sources, basis)
+
+    def check_minimum(self, total: int, basis: str) -> set[str]:
+        """time.below-minimum: a timed service the payer's method gives no unit because it is under the minimum
+        minutes (alone in the visit, or counted on its own minutes by a per-code method)."""
+        ctx = self.ctx
+        least = ctx.shape.min_alone
+        flagged: set[str] = set()
+        if ctx.shape.pools and total >= least:
+            return flagged
+        for c in self.timed:
+            m = self.minutes[c]
+            if not 0 < m < least or self.counted.units[c] != 0:
+                continue
+            billed = [self.lines[i].units for i in self.by_code[c] if self.lines[i].units is not None]
+            if billed and not any(billed):
+                continue  # billed as 0 units already
+            severity = "error" if any(billed) else "warning"
+            if len(self.timed) == 1:
+                what = f"{c} ({m} min) is the only timed service of the visit"
+            elif ctx.shape.pools:
+                what = f"the visit's timed services add up to {total} minutes"
+            else:
+                what = f"{ctx.name} counts each timed code on its own minutes, and {c} has {m}"
+            self.add("time.below-minimum", severity, self.by_code[c],
+                     f"{what}, under the {least}-minute minimum of the {ctx.method_name}: no unit can be billed.",
+                     f"Do not bill {c} (keep the minutes in the note); bill it only if at least {least} minutes "
+                     "were actually provided.", ctx.unit_rule.sources, basis)
+            flagged.add(c)
+        return flagged
+
+    # -- codes ---------------------------------------------------------------------------------------
+
+    def check_codes(self) -> None:
+        ctx = self.ctx
+        for i, (ln, f) in enumerate(zip(self.lines, self.facts, strict=True)):
+            if f is None:
+                self.add("code.unknown", "error", [i],
+                         f"{ln.code} is not in the knowledge base's code catalogue: no rule can be checked for it and "
+                         "its minutes are not counted.",
+                         "Check the code for a typo; outpatient therapy codes are 97010-97799, G0283 and the like.")
+            elif not f.covered:
+                rule = f.rule
+                assert rule is not None
+                why = f" {rule.notes.split('. ')[0].rstrip('.')}." if rule.notes else ""
+                self.add("code.not-covered", "error", [i], f"{ctx.name} does not pay for {ln.code}.{why}",
+                         f"Do not bill {ln.code} to {ctx.name} (the time may still be documented).",
+                         rule.sources, _basis(ctx, rule, "code_rules"))
+            unknown = [m for m in ln.modifiers if m not in ctx.known_modifiers]
+            if unknown:
+                self.add("modifier.unknown", "info", [i],
+                         f"the knowledge base has no rules for modifier{'s' if len(unknown) > 1 else ''} "
+                         f"{_listing(unknown)} on {ln.code}; not checked.", "")
+
+    # -- modifiers -----------------------------------------------------------------------------------
+
+    def assistant_share(self, ln: Line, percent: float | None) -> bool | None:
+        """Whether the assistant furnished the line 'in part' (more than the de minimis share); None if unknown."""
+        if ln.assistant_minutes is None:
+            return None
+        if not ln.minutes:
+            return ln.assistant_minutes > 0
+        return ln.assistant_minutes * 100 > (percent or 0) * ln.minutes
+
+    def check_modifiers(self) -> None:
+        ctx = self.ctx
+        for i, (ln, f) in enumerate(zip(self.lines, self.facts, strict=True)):
+            if f is None:
+                continue
+            plan = self.plans[i]
+            mods = ln.modifiers
+            for r in f.discipline:
+                self.check_discipline(i, ln, plan, r)
+            for r in f.assistant:
+                self.check_assistant(i, ln, plan, r)
+            for r in f.pairs:
+                for mod, needed in r.pairs.items():
+                    if mod in mods and needed not in mods:
+                        rule = ("modifier.assistant-mismatch" if mod in ctx.assistant_modifiers
+                                else "modifier.pair-missing")
+                        self.add(rule, "error", [i],
+                                 f"{ln.code} carries {mod} without {needed}: {ctx.name} accepts {mod} only together "
+                                 f"with {needed} on the same line (returned as unprocessable otherwise).",
+                                 f"Put {needed} beside {mod}, or correct {mod} to the modifier of the line's plan "
+                                 "of care.",
+                                 r.sources, _basis(ctx, r, "modifier_rules"))
+            for r in f.required:
+                if not any(m in mods for m in r.modifiers):
+                    self.add("modifier.required", "error", [i],
+                             f"{ctx.name} requires {_listing(r.modifiers)} on {ln.code}"
+                             f"{' (one of them)' if len(r.modifiers) > 1 else ''}; the line has none.",
+                             f"Add {' or '.join(r.modifiers)} to the line.", r.sources,
+                             _basis(ctx, r, "modifier_rules"))
+            for r in f.forbidden:
+                bad = [m for m in mods if m in r.modifiers]
+                if bad:
+                    self.add("modifier.forbidden", "error", [i],
+                             f"{ctx.name} does not accept {_listing(bad)} on {ln.code}.",
+                             f"Remove {_listing(bad)} from the line"
+                             + (f" ({r.notes.split('. ')[0].rstrip('.')})." if r.notes else "."),
+                             r.sources, _basis(ctx, r, "modifier_rules"))
+
+    def check_discipline(self, i: int, ln: Line, plan: str | None, r: Any) -> None:
+        ctx = self.ctx
+        present = [m for m in ln.modifiers if m in r.modifiers]
+        expected = r.by_plan_of_care.get(plan) if plan else None
+        basis = _basis(ctx, r, "modifier_rules")
+        choices = " / ".join(f"{m} ({p})" for p, m in r.by_plan_of_care.items())
+        if not present:
+            need = expected or choices
+            self.add("modifier.discipline-missing", "error", [i],
+                     f"{ln.code} has no therapy discipline modifier; {ctx.name} requires {need} on every line of it "
+                     "to name the plan of care (lines without one are returned as unprocessable).",
+                     f"Add {expected} (the {plan} plan of care)." if expected
+                     else f"Add the plan of care's modifier: {choices}.",
+                     r.sources, basis)
+        elif len(present) > 1:
+            self.add("modifier.discipline-mismatch", "error", [i],
+                     f"{ln.code} carries {_listing(present)}: one line takes exactly one discipline modifier.",
+                     f"Keep only {expected}." if expected
+                     else "Keep only the modifier of the plan of care it was furnished under.",
+                     r.sources, basis)
+        elif plan is not None and present[0] != expected:
+            named = ctx.plan_of_modifier.get(present[0])
+            self.add("modifier.discipline-mismatch", "error", [i],
+                     f"{ln.code} carries {present[0]}" + (f" ({named} plan of care)" if named else "")
+                     + f" but the visit is under a {plan} plan of care"
+                     + (f", which takes {expected}." if expected
+                        else f"; {ctx.name}'s rule names no modifier for {plan}."),
+                     f"Replace {present[0]} with {expected}." if expected else f"Check the plan of care; {present[0]} "
+                     f"is for {named or 'another'} plan of care.", r.sources, basis)
+
+    def check_assistant(self, i: int, ln: Line, plan: str | None, r: Any) -> None:
+        ctx = self.ctx
+        present = [m for m in ln.modifiers if m in r.modifiers]
+        expected = r.by_plan_of_care.get(plan) if plan else None
+        furnished = self.assistant_share(ln, r.de_minimis_percent)
+        basis = _basis(ctx, r, "modifier_rules")
+        pct = r.de_minimis_percent or 0
+        share = (f"the assistant furnished {ln.assistant_minutes} of its {ln.minutes} minutes"
+                 if ln.minutes else f"the assistant furnished {ln.assistant_minutes} minutes of it")
+        if furnished and not present:
+            if plan is not None and expected is None:
+                return  # the payer names no assistant modifier for this plan of care
+            need = expected or " / ".join(f"{m} ({p})" for p, m in r.by_plan_of_care.items())
+            self.add("modifier.assistant-missing", "error", [i],
+                     f"{ln.code}: {share}, more than the {pct:g} % de minimis share, so {ctx.name} requires {need} "
+                     "(service furnished in whole or in part by an assistant).",
+                     f"Add {need} to the line.", r.sources, basis)
+        elif present and expected and expected not in present:
+            self.add("modifier.assistant-mismatch", "error", [i],
+                     f"{ln.code} carries {_listing(present)}, but an assistant's work under a {plan} plan of care "
+                     f"takes {expected}.", f"Replace {_listing(present)} with {expected}.", r.sources, basis)
+        elif furnished is False and present:
+            self.add("modifier.assistant-unneeded", "warning", [i],
+                     f"{ln.code} carries {_listing(present)} but {share}, within the {pct:g} % de minimis share: "
+                     "the service counts as the therapist's" + (" and the modifier lowers the payment." if any(
+                         set(a.modifiers) & set(present) for a in self.facts[i].percent) else "."),  # type: ignore[union-attr]
+                     f"Remove {_listing(present)} (or correct the assistant minutes).", r.sources, basis)
+
+    def payment_factor(self, i: int) -> float:
+        """1.0, or the product of the percent-of-payment adjustments that apply to the line as it should be billed
+        (an assistant modifier counts when the assistant furnished the line in part, or when the line carries it
+        and the assistant minutes are not given)."""
+        f = self.facts[i]
+        if f is None or not f.percent:
+            return 1.0
+        ln = self.lines[i]
+        mods = set(ln.modifiers)
+        for r in f.assistant:
+            furnished = self.assistant_share(ln, r.de_minimis_percent)
+            if furnished is None:
+                continue
+            mods -= set(r.modifiers)
+            expected = r.by_plan_of_care.get(self.plans[i]) if self.plans[i] else None
+            if furnished and expected:
+                mods.add(expected)
+        factor = 1.0
+        for a in f.percent:
+            if mods & set(a.modifiers):
+                factor *= a.percent / 100
+        return round(factor, 6)
+
+    # -- dollar thresholds ---------------------------------------------------------------------------
+
+    def check_thresholds(self) -> None:
+        ctx = self.ctx
+        ytd = self.visit.ytd_allowed
+        if ytd is None:
+            return
+        after: list[float] = []
+        running = ytd
+        for ln in self.lines:
+            running += ln.allowed or 0
+            after.append(running)
+        total = running
+        own = any(ln.allowed is not None for ln in self.lines)
+        missing: dict[tuple[str, str, str], tuple[Any, Any, list[int]]] = {}
+        unneeded: dict[tuple[str, str, str], tuple[Any, Any, list[int]]] = {}
+        for i, (ln, f) in enumerate(zip(self.lines, self.facts, strict=True)):
+            plan = self.plans[i]
+            if f is None or plan is None:
+                continue
+            for r in f.threshold:
+                t = ctx.threshold(r.threshold, plan)
+                if t is None:
+                    continue
+                has = any(m in ln.modifiers for m in r.modifiers)
+                if after[i] > t.amount and not has:
+                    missing.setdefault((plan, r.id, t.key), (r, t, []))[2].append(i)
+                elif has and total <= t.amount:
+                    unneeded.setdefault((plan, r.id, t.key), (r, t, []))[2].append(i)
+        for (plan, _, _), (r, t, lines) in missing.items():
+            amount = f"${after[lines[-1]]:,.2f}" + (" with this visit's allowed amounts" if own
+                                                    else " before this visit")
+            self.add("modifier.kx-missing", "error", lines,
+                     f"the year's allowed amount for {GROUP_NAME[plan]} therapy ({amount}) is over the {t.year} "
+                     f"{t.name} threshold of ${t.amount:,.2f}: {_listing([self.lines[k].code for k in lines])} "
+                     f"need{'s' if len(lines) == 1 else ''} {_listing(r.modifiers)} or {ctx.name} denies "
+                     f"{'it' if len(lines) == 1 else 'them'}.",
+                     f"Add {_listing(r.modifiers)} to {'the line' if len(lines) == 1 else 'each line'}, and make sure "
+                     "the record documents the medical necessity it attests.",
+                     r.sources + t.sources, _basis(ctx, r, "modifier_rules"))
+        for (plan, _, _), (r, t, lines) in unneeded.items():
+            unknown = "" if all(ln.allowed is not None for ln in self.lines) else (
+                " (this visit's own allowed amount is not given: if it takes the year past the threshold, keep it)")
+            self.add("modifier.kx-unneeded", "warning", lines,
+                     f"{_listing(r.modifiers)} is on {_listing([self.lines[k].code for k in lines])} but the year's "
+                     f"allowed amount for {GROUP_NAME[plan]} therapy (${total:,.2f}) is not over the {t.year} "
+                     f"{t.name} threshold of ${t.amount:,.2f}{unknown}; using it with no sign the threshold will be "
+                     "reached is treated as abusive.",
+                     f"Remove {_listing(r.modifiers)} until the threshold is passed.",
+                     r.sources + t.sources, _basis(ctx, r, "modifier_rules"))
+        plans = {p for p in self.plans if p}
+        for name in ctx.plain_thresholds:
+            for plan in sorted(plans):
+                t = ctx.threshold(name, plan)
+                if t is not None and total > t.amount:
+                    self.add(f"threshold.{name.lower()}", "info",
+                             [k for k, p in enumerate(self.plans) if p == plan],
+                             f"the year's allowed amount for {GROUP_NAME[plan]} therapy (${total:,.2f}) is over the "
+                             f"{t.year} {name} threshold of ${t.amount:,.2f}"
+                             + (f": {t.notes.split('. ')[0].rstrip('.')}." if t.notes else "."),
+                             "Make sure the record supports medical necessity for every service.",
+                             t.sources, _basis(ctx, t, "thresholds"))
+
+    # -- bundling ------------------------------------------------------------------------------------
+
+    def check_bundling(self) -> None:
+        ctx = self.ctx
+        codes = list(self.by_code)
+        edited: set[str] = set()
+        for a, b in itertools.combinations(codes, 2):
+            edit = ctx.ptp(a, b)
+            if edit is None or edit.modifier_indicator == 9:
+                continue
+            edited.update((a, b))
+            c1, c2 = edit.column1, edit.column2
+            col1, col2 = self.by_code[c1], self.by_code[c2]
+            basis = _basis(ctx, edit, "ptp_edits")
+            why = f" ({edit.rationale})" if edit.rationale else ""
+            if edit.modifier_indicator == 1:
+                f2 = self.code_facts[c2]
+                lacking = [k for k in col2 if not any(m in f2.distinct for m in self.lines[k].modifiers)]
+                if lacking:
+                    mods = " / ".join(f2.distinct) or "a distinct-service modifier"
+                    self.add("ptp.modifier-required", "error", lacking + col1,
+                             f"{c1} and {c2} are bundled{why}: billed together on one date, {c2} (column 2) is denied "
+                             f"unless it carries {mods} to show a distinct service.",
+                             f"If {c2} was a separate service (for therapy: done in its own time period), add "
+                             f"{mods.split(' / ')[0] if f2.distinct else 'the distinct-service modifier'} (or the "
+                             f"fitting X modifier) to the {c2} line; if not, do not bill {c2}.",
+                             edit.sources, basis)
+            else:
+                self.add("ptp.not-allowed", "error", col1 + col2,
+                         f"{c1} and {c2} are never paid together on one date{why}: {c2} (column 2) is denied and no "
+                         "modifier bypasses the edit.",
+                         f"Bill {c1} only; {c2} is not payable with it on this date.", edit.sources, basis)
+        for i, (ln, f) in enumerate(zip(self.lines, self.facts, strict=True)):
+            if f is None or ln.code in edited:
+                continue
+            used = [m for m in ln.modifiers if m in f.distinct]
+            if used:
+                r = f.distinct[used[0]]
+                others = [c for c in codes if c != ln.code]
+                with_what = (f"no bundling edit in force between {ln.code} and the visit's other codes "
+                             f"({_listing(others)})" if others else f"no other code on the visit for {ln.code} to be "
+                             "distinct from")
+                self.add("modifier.distinct-unsupported", "warning", [i],
+                         f"{ln.code} carries {_listing(used)}, but {ctx.name} has {with_what}: there is nothing to "
+                         "bypass, and an unneeded distinct-service modifier is an audit flag.",
+                         f"Remove {_listing(used)} from the {ln.code} line.", r.sources,
+                         _basis(ctx, r, "modifier_rules"))
+
+    # -- unit limits ---------------------------------------------------------------------------------
+
+    def check_mue(self) -> None:
+        ctx = self.ctx
+        for code, ix in self.by_code.items():
+            mue = self.code_facts[code].mue
+            if mue is None:
+                continue
+            given = code in self.billed_given
+            groups = [[i] for i in ix] if mue.mai == 1 else [ix]
+            for group in groups:
+                n = sum(self.effective[i] or 0 for i in group)
+                if n > mue.value:
+                    how = f"{code} is billed for {_s(n)}" if given else f"the minutes give {code} {_s(n)}"
+                    self.add("mue.exceeded", "error", group,
+                             f"{how} on one date, over its medically unlikely edit (MUE) of {mue.value} "
+                             f"(MAI {mue.mai}: {MAI.get(mue.mai, 'see the NCCI manual')}).",
+                             f"Bill at most {mue.value} {'on the line' if mue.mai == 1 else 'for the date'}"
+                             + ("; units above it can be paid only on appeal with documentation of medical necessity."
+                                if mue.mai == 3 else "."),
+                             mue.sources, _basis(ctx, mue, "mues"))
+
+    def check_caps(self) -> None:
+        ctx = self.ctx
+        rule = ctx.unit_rule
+        if rule.daily_cap is not None and self.timed:
+            timed_lines = [i for c in self.timed for i in self.by_code[c]]
+            scope = f" ({rule.cap_scope.replace('-', ' ')})" if rule.cap_scope else ""
+            basis = _basis(ctx, rule, "unit_methods", rule.method)
+            if any(self.lines[i].units is not None for i in timed_lines):
+                n = sum(self.effective[i] or 0 for i in timed_lines)
+                if n > rule.daily_cap:
+                    self.add("cap.daily-units", "error", timed_lines,
+                             f"{_s(n, 'timed unit')} are billed; {ctx.name} pays at most {rule.daily_cap} timed units "
+                             f"per date of service{scope}.",
+                             f"Bill at most {rule.daily_cap} timed units: "
+                             + ", ".join(f"{c} × {self.counted.units[c]}" for c in self.minutes
+                                         if c in self.timed) + ".",
+                             rule.sources, basis)
+            else:
+                full = sum(self.uncapped()[c] for c in self.timed)
+                if full > rule.daily_cap:
+                    dropped = [f"{c} -{self.uncapped()[c] - self.counted.units[c]}" for c in self.minutes
+                               if c in self.timed and self.uncapped()[c] > self.counted.units[c]]
+                    self.add("cap.daily-units", "info", timed_lines,
+                             f"the minutes support {_s(full, 'timed unit')}, but {ctx.name} pays at most "
+                             f"{rule.daily_cap} per date of service{scope}; the units shown already drop "
+                             f"{full - rule.daily_cap} ({', '.join(dropped)}).",
+                             "Bill the units shown; the rest is not payable.", rule.sources, basis)
+        for code, cap in self.caps.items():
+            r = self.code_facts[code].rule
+            assert r is not None
+            ix = self.by_code[code]
+            basis = _basis(ctx, r, "code_rules")
+            if code in self.billed_given:
+                if self.billed[code] > cap:
+                    self.add("cap.daily-units", "error", ix,
+                             f"{code} is billed for {_s(self.billed[code])}; {ctx.name} pays at most {_s(cap)} of it "
+                             "per date of service.", f"Bill {code} × {min(cap, self.counted.units[code])}.",
+                             r.sources, basis)
+            elif self.uncapped().get(code, 0) > cap:
+                self.add("cap.daily-units", "info", ix,
+                         f"the minutes of {code} support {_s(self.uncapped()[code])}, but {ctx.name} pays at most "
+                         f"{_s(cap)} of it per date of service; the units shown are capped.",
+                         "Bill the units shown.", r.sources, basis)
+
+    # -- visit rules ---------------------------------------------------------------------------------
+
+    def check_visit_rules(self) -> None:
+        ctx = self.ctx
+        for r, codes in ctx.max_per_date:
+            hits = [i for i, ln in enumerate(self.lines) if ln.code in codes]
+            if len(hits) > (r.max or 0):
+                billed = _listing([self.lines[i].code for i in hits])
+                self.add(r.finding, "error", hits,
+                         f"{billed} on one date: {ctx.name} pays at most {r.max} of "
+                         f"{_listing(sorted(codes)) if len(codes) <= 6 else 'these codes'} per date of service.",
+                         f"Bill {'one' if r.max == 1 else f'at most {r.max}'} of them on this date"
+                         + (f" ({r.notes.split('. ')[0].rstrip('.')})." if r.notes else "."),
+                         r.sources, _basis(ctx, r, "visit_rules"))
+        timed_lines = [i for i, ln in enumerate(self.lines) if ln.start is not None and self.facts[i] is not None]
+        if len(timed_lines) < 2:
+            return
+        for r, group, others in ctx.no_shared:
+            for a, b in itertools.permutations(timed_lines, 2):
+                la, lb = self.lines[a], self.lines[b]
+                if la.code not in group or lb.code not in others or lb.code in ctx.shares_time or la.code == lb.code:
+                    continue
+                if lb.code in group and b < a:
+                    continue  # both lines are group codes: report the pair once
+                overlap = min(la.end, lb.end) - max(la.start, lb.start)  # type: ignore[type-var,operator]
+                if overlap > 0:
+                    self.add(r.finding, "error", [a, b],
+                             f"{la.code} ({_clock(la.start)}-{_clock(la.end)}) and {lb.code} "  # type: ignore[arg-type]
+                             f"({_clock(lb.start)}-{_clock(lb.end)}) overlap by {_s(overlap, 'minute')}: "  # type: ignore[arg-type]
+                             f"{ctx.name} does not pay {la.code} and {lb.code} for the same minutes.",
+                             "Bill each service only for its own, separate time; minutes in which they overlap belong "
+                             "to one of them.", r.sources, _basis(ctx, r, "visit_rules"))
+        for r, codes in ctx.may_share:
+            for a in timed_lines:
+                la = self.lines[a]
+                if la.code not in codes:
+                    continue
+                shared = [b for b in timed_lines if b != a and min(la.end, self.lines[b].end)  # type: ignore[type-var]
+                          - max(la.start, self.lines[b].start) > 0]  # type: ignore[type-var,operator]
+                if shared:
+                    self.add(r.finding, "info", [a, *shared],
+                             f"{la.code} shares time with {_listing([self.lines[b].code for b in shared])}; "
+                             f"{ctx.name} lets {la.code} be billed for minutes shared with other therapy.", "",
+                             r.sources, _basis(ctx, r, "visit_rules"))
+
+    # -- documentation -------------------------------------------------------------------------------
+
+    def check_documentation(self) -> None:
+        note = self.visit.note
+        if note is None:
+            return
+        ctx = self.ctx
+        for code, ix in self.by_code.items():
+            f = self.code_facts[code]
+            if not f.docs:
+                continue
+            rule = f.rule
+            assert rule is not None
+            for element in f.docs:
+                if not element.found_in(note):
+                    self.add("documentation.missing-element", "warning", ix,
+                             f"the note does not show, for {code}: {element.element}.", element.fix, rule.sources,
+                             _basis(ctx, rule, "code_rules", f"{code} documentation.{element.id}"))
+
+
+# -- module API ----------------------------------------------------------------------------------
+
+
+def checker_for(kb: KnowledgeBase) -> Checker:
+    """The checker of a knowledge base (one per knowledge base, kept with it)."""
+    found = kb.__dict__.get("_checker")
+    if found is None:
+        found = kb.__dict__["_checker"] = Checker(kb)
+    return found

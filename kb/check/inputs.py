@@ -1,0 +1,417 @@
+"""Visits in: a dict, YAML or JSON text or file (one visit or a list), or CSV rows grouped by claim_id.
+
+Everything is validated here before any rule runs; a problem raises `kb.InputError` whose `field` names the
+offending field (`date`, `lines[1].minutes`, ...). Codes are only checked for their form here: whether the
+knowledge base knows them is a finding (`code.unknown`), not an input error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from kb.check.result import VisitError
+from kb.problems import InputError
+from kb.yamlfile import parse_yaml
+
+MAX_MINUTES = 24 * 60  # per line and per visit
+MAX_UNITS = 200
+MAX_LINES = 200
+MAX_DOLLARS = 10_000_000
+MAX_TEXT = 2_000_000  # bytes of YAML/JSON text for one call
+PLANS = ("PT", "OT", "SLP")
+
+VISIT_FIELDS = ("claim_id", "payer", "date", "plan_of_care", "state", "ytd_allowed", "note", "lines")
+LINE_FIELDS = ("code", "minutes", "units", "modifiers", "assistant_minutes", "allowed", "start", "end")
+CSV_VISIT_FIELDS = ("payer", "date", "plan_of_care", "state", "ytd_allowed", "note")
+CSV_COLUMNS = ("claim_id", *CSV_VISIT_FIELDS, *LINE_FIELDS)
+CSV_REQUIRED = ("claim_id", "payer", "date", "code")
+
+_CODE = re.compile(r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")
+_MODIFIER = re.compile(r"^[0-9A-Z]{2}$")
+_STATE = re.compile(r"^[A-Z]{2}$")
+_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+_SPLIT = re.compile(r"[\s;,]+")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One claim line, validated."""
+
+    code: str
+    minutes: int | None = None
+    units: int | None = None
+    modifiers: tuple[str, ...] = ()
+    assistant_minutes: int | None = None
+    allowed: float | None = None
+    start: int | None = None  # minutes after midnight
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One date of service for one patient and one payer, validated."""
+
+    payer: str
+    date: date
+    lines: tuple[Line, ...]
+    plan_of_care: str | None = None
+    state: str | None = None
+    ytd_allowed: float | None = None
+    note: str | None = None
+    claim_id: str | None = None
+
+
+# -- one visit -----------------------------------------------------------------------------------
+
+
+def to_visit(data: Any) -> Visit:
+    """Validate one visit given as a mapping (or a Visit); InputError names the first bad field."""
+    if isinstance(data, Visit):
+        return data
+    if not isinstance(data, Mapping):
+        raise InputError(f"a visit is a mapping with payer, date and lines, not {_kind(data)}", "visit")
+    unknown = [k for k in data if k not in VISIT_FIELDS]
+    if unknown:
+        raise InputError(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; a visit "
+                         f"has {', '.join(VISIT_FIELDS)}", str(unknown[0]))
+    claim_id = _claim_id(data.get("claim_id"))
+    payer = data.get("payer")
+    if payer is None or payer == "":
+        raise InputError("missing: name the payer, e.g. payer: medicare", "payer")
+    if not isinstance(payer, str):
+        raise InputError(f"must be a payer id such as 'medicare', not {payer!r}", "payer")
+    day = _date(data.get("date"))
+    plan = data.get("plan_of_care")
+    if plan is not None and plan not in PLANS:
+        raise InputError(f"must be PT, OT or SLP, not {plan!r}", "plan_of_care")
+    state = data.get("state")
+    if state is not None and (not isinstance(state, str) or not _STATE.match(state)):
+        raise InputError(f"must be a two-letter state code such as 'OH', not {state!r}", "state")
+    ytd = _money(data.get("ytd_allowed"), "ytd_allowed")
+    note = data.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InputError(f"must be the text of the visit note, not {_kind(note)}", "note")
+    raw_lines = data.get("lines")
+    if raw_lines is None:
+        raise InputError("missing: a visit needs at least one line (code, minutes, ...)", "lines")
+    if not isinstance(raw_lines, list | tuple) or not raw_lines:
+        raise InputError("must be a non-empty list of lines", "lines")
+    if len(raw_lines) > MAX_LINES:
+        raise InputError(f"{len(raw_lines)} lines: more than {MAX_LINES} lines is not one visit", "lines")
+    lines = tuple(_line(raw, i) for i, raw in enumerate(raw_lines))
+    total = sum(ln.minutes or 0 for ln in lines)
+    if total > MAX_MINUTES:
+        raise InputError(f"the lines add up to {total} minutes, more than a day ({MAX_MINUTES})", "lines")
+    return Visit(payer=payer, date=day, lines=lines, plan_of_care=plan, state=state, ytd_allowed=ytd, note=note,
+                 claim_id=claim_id)
+
+
+def _line(raw: Any, i: int) -> Line:
+    where = f"lines[{i}]"
+    if not isinstance(raw, Mapping):
+        raise InputError(f"a line is a mapping with at least a code, not {_kind(raw)}", where)
+    unknown = [k for k in raw if k not in LINE_FIELDS]
+    if unknown:
+        raise InputError(f"unknown field {unknown[0]!r}; a line has {', '.join(LINE_FIELDS)}", f"{where}.{unknown[0]}")
+    code = raw.get("code")
+    if code is None or code == "":
+        raise InputError("missing: every line needs a CPT or HCPCS code", f"{where}.code")
+    if isinstance(code, int) and not isinstance(code, bool):
+        code = f"{code:05d}"  # YAML reads an unquoted 97112 as a number
+    if not isinstance(code, str) or not _CODE.match(code.strip().upper()):
+        raise InputError(f"{code!r} is not a CPT or HCPCS code (five characters such as 97112 or G0283)",
+                         f"{where}.code")
+    code = code.strip().upper()
+    minutes = _whole(raw.get("minutes"), f"{where}.minutes", MAX_MINUTES, "minutes")
+    units = _whole(raw.get("units"), f"{where}.units", MAX_UNITS, "units")
+    assistant = _whole(raw.get("assistant_minutes"), f"{where}.assistant_minutes", MAX_MINUTES, "minutes")
+    allowed = _money(raw.get("allowed"), f"{where}.allowed")
+    modifiers = _modifiers(raw.get("modifiers"), f"{where}.modifiers")
+    start = _clock(raw.get("start"), f"{where}.start")
+    end = _clock(raw.get("end"), f"{where}.end")
+    if (start is None) != (end is None):
+        missing = "end" if end is None else "start"
+        raise InputError("give both start and end (HH:MM), or neither", f"{where}.{missing}")
+    if start is not None and end is not None:
+        span = end - start
+        if span <= 0:
+            raise InputError(f"end {raw.get('end')} is not after start {raw.get('start')}", f"{where}.end")
+        if minutes is None:
+            minutes = span
+        elif minutes > span:
+            raise InputError(f"{minutes} minutes do not fit between {raw.get('start')} and {raw.get('end')} "
+                             f"({span} minutes)", f"{where}.minutes")
+    if assistant is not None and minutes is not None and assistant > minutes:
+        raise InputError(f"{assistant} assistant minutes are more than the line's {minutes} minutes",
+                         f"{where}.assistant_minutes")
+    return Line(code=code, minutes=minutes, units=units, modifiers=modifiers, assistant_minutes=assistant,
+                allowed=allowed, start=start, end=end)
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", tuple: "a list", str: "text", dict: "a mapping"}.get(type(value), repr(value))
+
+
+def _claim_id(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InputError(f"must be text or a number, not {_kind(value)}", "claim_id")
+    return str(value)
+
+
+def _date(value: Any) -> date:
+    if value is None or value == "":
+        raise InputError("missing: the date of service (YYYY-MM-DD)", "date")
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()) if len(value.strip()) == 10 else _bad_date(value)
+        except ValueError:
+            _bad_date(value)
+    return _bad_date(value)
+
+
+def _bad_date(value: Any) -> date:
+    raise InputError(f"{value!r} is not a date of service (write YYYY-MM-DD, e.g. 2026-03-02)", "date")
+
+
+def _whole(value: Any, field: str, ceiling: int, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"must be a whole number of {what}, not {value!r}", field)
+    if value < 0:
+        raise InputError(f"must not be negative ({value})", field)
+    if value > ceiling:
+        raise InputError(f"{value} {what} is not plausible for one visit (at most {ceiling})", field)
+    return value
+
+
+def _money(value: Any, field: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
+        raise InputError(f"must be a dollar amount such as 2350.00, not {value!r}", field)
+    if value < 0:
+        raise InputError(f"must not be negative ({value})", field)
+    if value > MAX_DOLLARS:
+        raise InputError(f"${value:,.2f} is not a plausible amount", field)
+    return float(value)
+
+
+def _modifiers(value: Any, field: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = [v for v in _SPLIT.split(value.strip()) if v]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise InputError(f"give modifiers as a list such as [GP, 59], not {value!r}", field)
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            item = f"{item:02d}"  # YAML reads an unquoted 59 as a number
+        if not isinstance(item, str) or not _MODIFIER.match(item.strip().upper()):
+            raise InputError(f"{item!r} is not a modifier (two letters or digits, such as GP or 59)", field)
+        mod = item.strip().upper()
+        if mod not in out:
+            out.append(mod)
+    if len(out) > 8:
+        raise InputError(f"{len(out)} modifiers on one line; a claim line holds at most 4 (8 at most here)", field)
+    return tuple(out)
+
+
+def _clock(value: Any, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        # YAML 1.1 reads an unquoted 09:30 as a base-60 number (570): that is minutes after midnight
+        return value
+    if not isinstance(value, str) or not _CLOCK.match(value.strip()):
+        raise InputError(f"{value!r} is not a clock time (HH:MM, e.g. 09:30)", field)
+    hours, minutes = value.strip().split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+# -- text and files --------------------------------------------------------------------------------
+
+
+def parse_text(text: str, display: str = "<text>") -> Any:
+    """YAML or JSON text -> plain data (one visit or a list). Duplicate keys are errors."""
+    if len(text) > MAX_TEXT:
+        raise InputError(f"{len(text):,} characters is too much for one call; use a file and check_many", "visit")
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.loads(text, object_pairs_hook=_no_duplicates)
+        except json.JSONDecodeError as exc:
+            if stripped[:1] == "{" and '"' in stripped[:20]:  # clearly meant as JSON
+                raise InputError(f"{display}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+                                 "visit") from None
+        # otherwise fall through: YAML flow style such as {payer: medicare, ...}
+    doc, problems = parse_yaml(text, display)
+    if problems:
+        raise InputError("; ".join(f"line {p.line}, column {p.column}: {p.message}" for p in problems[:3]),
+                         "visit")
+    assert doc is not None
+    return doc.data
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise InputError(f"duplicate key {key!r} in the JSON", str(key))
+        out[key] = value
+    return out
+
+
+def as_visit_data(visit: Any) -> Any:
+    """What check() accepts -> plain data: a mapping or Visit stays; text is parsed; a path is read."""
+    if isinstance(visit, Visit | Mapping):
+        return visit
+    if isinstance(visit, os.PathLike):
+        items = list(read_file(Path(visit)))
+        if len(items) != 1:
+            raise InputError(f"{visit} holds {len(items)} visits; use check_many for a batch", "visit")
+        if isinstance(items[0], VisitError):
+            raise InputError(items[0].message, items[0].field)
+        return items[0]
+    if isinstance(visit, bytes):
+        visit = visit.decode("utf-8", errors="replace")
+    if isinstance(visit, str):
+        data = parse_text(visit)
+        if isinstance(data, list):
+            raise InputError(f"the text holds a list of {len(data)} visits; use check_many for a batch", "visit")
+        return data
+    raise InputError(f"give a visit as a mapping, YAML or JSON text, or a file path, not {_kind(visit)}", "visit")
+
+
+def iter_visit_data(visits: Any) -> Iterator[Any]:
+    """What check_many() accepts -> one item per visit (plain data, or a VisitError for CSV grouping problems)."""
+    if isinstance(visits, os.PathLike):
+        yield from read_file(Path(visits))
+        return
+    if isinstance(visits, bytes):
+        visits = visits.decode("utf-8", errors="replace")
+    if isinstance(visits, str):
+        data = parse_text(visits)
+        yield from (data if isinstance(data, list) else [data])
+        return
+    if isinstance(visits, Mapping | Visit):
+        yield visits
+        return
+    if not isinstance(visits, Iterable):
+        raise InputError(f"give visits as a list (or any iterable), text or a file path, not {_kind(visits)}",
+                         "visits")
+    yield from visits
+
+
+def read_file(path: Path) -> Iterator[Any]:
+    """The visits in a file: .csv by rows grouped by claim_id (streamed), anything else as YAML or JSON."""
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(newline="", encoding="utf-8-sig") as fh:
+                yield from read_csv(fh)
+            return
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", "file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})", "file") from None
+    data = parse_text(text, str(path))
+    yield from (data if isinstance(data, list) else [data])
+
+
+def read_csv(stream: Iterable[str] | str) -> Iterator[dict[str, Any] | VisitError]:
+    """CSV rows -> one visit per claim_id (rows of a claim must be together). Yields a dict per visit, or a
+    VisitError for a claim whose rows disagree or are split. A bad header raises InputError."""
+    if isinstance(stream, str):
+        stream = io.StringIO(stream)
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError("the CSV file is empty", "file") from None
+    columns = [h.strip().lower() for h in header]
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
+    if unknown:
+        raise InputError(f"unknown CSV column {unknown[0]!r}; columns are {', '.join(CSV_COLUMNS)}", unknown[0])
+    missing = [c for c in CSV_REQUIRED if c not in columns]
+    if missing:
+        raise InputError(f"the CSV header lacks {', '.join(missing)} (needed: {', '.join(CSV_REQUIRED)})", missing[0])
+    if len(set(columns)) != len(columns):
+        raise InputError("a CSV column appears twice in the header", "file")
+    seen: set[str] = set()
+    group: list[tuple[int, dict[str, str]]] = []
+    for number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        record = {c: (row[i].strip() if i < len(row) else "") for i, c in enumerate(columns)}
+        claim = record["claim_id"]
+        if group and claim != group[0][1]["claim_id"]:
+            yield _csv_visit(group, seen)
+            group = []
+        group.append((number, record))
+    if group:
+        yield _csv_visit(group, seen)
+
+
+def _csv_visit(group: list[tuple[int, dict[str, str]]], seen: set[str]) -> dict[str, Any] | VisitError:
+    first_row, first = group[0]
+    claim = first["claim_id"]
+    if not claim:
+        return VisitError(f"CSV row {first_row}: claim_id is empty", "claim_id")
+    if claim in seen:
+        return VisitError(f"CSV row {first_row}: the rows of claim {claim} are not together (keep one claim's rows "
+                          "in consecutive rows)", "claim_id", claim)
+    seen.add(claim)
+    visit: dict[str, Any] = {"claim_id": claim}
+    for field in CSV_VISIT_FIELDS:
+        values = {r.get(field, "") for _, r in group} - {""}
+        if len(values) > 1:
+            return VisitError(f"rows {first_row}-{group[-1][0]} of claim {claim} disagree on {field}: "
+                              f"{', '.join(sorted(values))}", field, claim)
+        if values:
+            value: Any = values.pop()
+            visit[field] = _number(value, float) if field == "ytd_allowed" else value
+    lines = []
+    for _, record in group:
+        line: dict[str, Any] = {}
+        for field in LINE_FIELDS:
+            value = record.get(field, "")
+            if value == "":
+                continue
+            if field in ("minutes", "units", "assistant_minutes"):
+                line[field] = _number(value, int)
+            elif field == "allowed":
+                line[field] = _number(value, float)
+            else:
+                line[field] = value
+        lines.append(line)
+    visit["lines"] = lines
+    return visit
+
+
+def _number(text: str, kind: type) -> Any:
+    """A CSV cell as a number when it is one; otherwise the text, for the validator to name."""
+    try:
+        return kind(text.replace(",", "")) if kind is float else int(text)
+    except ValueError:
+        return text

@@ -1,0 +1,189 @@
+"""`kb site build`: generate the pages from the compiled knowledge base, then run MkDocs on them.
+
+The hand-written sources are in site/ (mkdocs.yml, pages/, assets/, overrides/). A build copies
+pages/ and assets/ into the source folder (build/site-src), fills the `<!-- kb:NAME -->` markers
+of hand-written pages with generated fragments, writes one page per payer, code and modifier and
+the other generated pages beside them, the calculator's data and the compiled artifact, and runs
+MkDocs (strict: any warning fails the build) into a fresh folder that replaces the output folder
+only when the build succeeded — a server never shows half a site.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from kb import artifact
+from kb.knowledge import KnowledgeBase
+from kb.problems import KBError
+from kb.site import paths
+from kb.site.context import Page, SiteContext
+from kb.site.pages import calculator, changes, codes, compare, home, methods, modifiers, payers, reference, sources
+from kb.site.text import front_matter
+
+MARKER = re.compile(r"<!--\s*kb:([a-z0-9-]+)\s*-->")
+GENERATORS: tuple[Callable[[SiteContext], list[Page]], ...] = (
+    payers.pages, codes.pages, modifiers.pages, compare.pages, changes.pages, methods.pages, sources.pages,
+)
+FRAGMENTS: dict[str, Callable[[SiteContext], str]] = {**home.FRAGMENTS, **reference.FRAGMENTS}
+
+
+class SiteError(KBError):
+    """The site could not be built (MkDocs warnings in strict mode, a bad marker, missing sources)."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    source: Path
+    pages: int
+    bytes: int
+    seconds: float
+    generate_seconds: float
+
+
+def last_changed(policies: Path) -> str:
+    """When the policy files last changed: the last commit touching them, or the newest file if edited since."""
+    root = policies.resolve()
+    newest = max((p.stat().st_mtime for p in root.rglob("*.yaml")), default=None)
+    newest_day = datetime.fromtimestamp(newest).date().isoformat() if newest else "unknown"
+    try:
+        committed = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%cs", "--", "."],
+                                   capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "."],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return newest_day
+    if not committed:
+        return f"{newest_day} (not committed)"
+    if dirty:
+        return f"{newest_day} (edited since the last commit, {committed})"
+    return committed
+
+
+def write_page(folder: Path, page: Page) -> None:
+    target = folder / page.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(front_matter(page.title) + page.body, encoding="utf-8")
+
+
+def fill_markers(text: str, ctx: SiteContext, where: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in FRAGMENTS:
+            raise SiteError(f"{where}: unknown marker <!-- kb:{name} -->; known: {', '.join(sorted(FRAGMENTS))}")
+        return FRAGMENTS[name](ctx)
+
+    return MARKER.sub(replace, text)
+
+
+def generate(ctx: SiteContext, source: Path, site_dir: Path | None = None) -> int:
+    """Write every page of the site as Markdown into `source` (emptied first); returns the page count."""
+    site_dir = site_dir or paths.site_source()
+    if source.exists():
+        shutil.rmtree(source)
+    source.mkdir(parents=True)
+    shutil.copytree(site_dir / "assets", source / "assets")
+    count = 0
+    for hand in sorted((site_dir / "pages").rglob("*")):
+        if hand.is_dir():
+            continue
+        rel = hand.relative_to(site_dir / "pages")
+        target = source / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if hand.suffix == ".md":
+            target.write_text(fill_markers(hand.read_text(encoding="utf-8"), ctx, f"site/pages/{rel}"),
+                              encoding="utf-8")
+            count += 1
+        else:
+            shutil.copy2(hand, target)
+    for generator in GENERATORS:
+        for page in generator(ctx):
+            if (source / page.path).exists():
+                raise SiteError(f"generated page {page.path} would overwrite a hand-written page")
+            write_page(source, page)
+            count += 1
+    (source / calculator.DATA_FILE).parent.mkdir(parents=True, exist_ok=True)
+    (source / calculator.DATA_FILE).write_text(calculator.data_script(ctx), encoding="utf-8")
+    (source / "kb.json").write_text(artifact.dumps(ctx.model), encoding="utf-8")
+    return count
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run_mkdocs(source: Path, output: Path, config: Path | None = None) -> None:
+    """MkDocs on the generated source, strict; the output folder is replaced only on success."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's notice about MkDocs 2 is not a problem here
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    config = config or paths.site_source() / "mkdocs.yml"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.new-"))
+    collect = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(collect)
+    try:
+        cfg = load_config(config_file=str(config), docs_dir=str(source), site_dir=str(fresh), strict=True)
+        build(cfg)
+    except (MkDocsException, SystemExit) as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        detail = "\n".join(f"  {m}" for m in collect.messages)
+        raise SiteError(f"MkDocs failed: {exc}" + (f"\n{detail}" if detail else "")) from None
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    finally:
+        logger.removeHandler(collect)
+    if collect.messages:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise SiteError("MkDocs warnings:\n" + "\n".join(f"  {m}" for m in collect.messages))
+    old = output.with_name(f".{output.name}.old-{os.getpid()}")
+    if output.exists():
+        output.rename(old)
+    fresh.rename(output)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    """(pages, bytes) of a built site."""
+    pages = sum(1 for _ in folder.rglob("index.html"))
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return pages, size
+
+
+def build_site(
+    kb: KnowledgeBase,
+    output: Path,
+    *,
+    as_of: date | None = None,
+    policies: Path | None = None,
+    source: Path | None = None,
+) -> BuildResult:
+    """Generate the pages for `kb` and build the HTML site into `output`."""
+    started = time.perf_counter()
+    ctx = SiteContext(kb, as_of or date.today(),
+                      last_changed=last_changed(policies) if policies is not None else "unknown")
+    source = source or paths.source_dir_for(output)
+    generate(ctx, source)
+    generated = time.perf_counter() - started
+    run_mkdocs(source, output)
+    pages, size = folder_size(output)
+    return BuildResult(output, source, pages, size, time.perf_counter() - started, generated)

@@ -1,0 +1,98 @@
+"""How a rule shows where it comes from: evidence grade, effective dates, sources, origin."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from kb.rules import in_force, parse_date
+from kb.site import links
+from kb.site.text import attr, md, safe_url
+
+GRADES = {
+    "primary": "the payer's own manual, policy, fee schedule or rule (for Medicare: CMS manuals, NCCI files and "
+               "policy manual, the Federal Register)",
+    "bulletin": "the payer's news item, bulletin or provider notice",
+    "secondary": "an association, consultant, vendor or other third party reporting the rule",
+}
+
+
+def grade(evidence: Any) -> str:
+    """The evidence badge: primary, bulletin or secondary, with its meaning as a tooltip."""
+    ev = str(evidence or "unknown")
+    meaning = GRADES.get(ev, "no grade given")
+    cls = ev if ev in GRADES else "unknown"
+    return f'<span class="kb-ev kb-ev-{cls}" title="{attr(ev)}: {attr(meaning)}">{md(ev)}</span>'
+
+
+def status(rule: dict[str, Any], day: date) -> str:
+    """'in force', 'ended' or 'upcoming' on a day."""
+    start = parse_date(rule.get("effective_from"))
+    end = parse_date(rule.get("effective_to"))
+    if start is not None and day < start:
+        return "upcoming"
+    if end is not None and day > end:
+        return "ended"
+    return "in force"
+
+
+def period(rule: dict[str, Any], day: date) -> str:
+    """The effective dates, with the status on `day`: '2024-07-01 →', '2015-01-01 – 2019-12-31 (ended)'."""
+    start = rule.get("effective_from") or "?"
+    end = rule.get("effective_to")
+    text = f"{md(start)} – {md(end)}" if end else f"from {md(start)}"
+    state = status(rule, day)
+    if state != "in force":
+        text += f' <span class="kb-{state}">{state}</span>'
+    places = rule.get("jurisdiction")
+    if places:
+        text += f'<br><span class="kb-where">only in {md(", ".join(places))}</span>'
+    return text
+
+
+def in_force_on(rule: dict[str, Any], day: date) -> bool:
+    return in_force(rule, day)
+
+
+def _short_publisher(src: dict[str, Any]) -> str:
+    publisher = str(src.get("publisher") or "")
+    if "(" in publisher:
+        publisher = publisher.split("(")[0].strip()
+    return publisher
+
+
+def source(page: str, src: dict[str, Any]) -> str:
+    """One source: 'CMS · §20.2 C' linking to the document (its URL, else its entry on the sources page)."""
+    title = str(src.get("title") or src.get("document") or "source")
+    publisher = _short_publisher(src)
+    section = src.get("section")
+    label_parts = [publisher] if publisher else []
+    short_title = title if len(title) <= 70 else title[:67].rstrip() + "…"
+    label_parts.append(str(section) if section else short_title)
+    label = md(" · ".join(label_parts))
+    tip = title + (f" — {section}" if section else "") + (f" (read {src['read']})" if src.get("read") else "")
+    url = safe_url(src.get("url"))
+    if url:
+        out = f'<a class="kb-src" href="{attr(url)}" title="{attr(tip)}" rel="noopener">{label}</a>'
+    elif src.get("doc"):
+        out = f'[{label}]({links.rel(page, links.SOURCES, links.doc_anchor(src["doc"]))})'
+    else:
+        out = f'<span class="kb-src" title="{attr(tip)}">{label}</span>'
+    if src.get("doc") and url:
+        out += f' [ⓘ]({links.rel(page, links.SOURCES, links.doc_anchor(src["doc"]))}){{.kb-doc}}'
+    return out
+
+
+def sources(page: str, srcs: list[dict[str, Any]] | None) -> str:
+    """Every source of a rule, one per line."""
+    if not srcs:
+        return '<span class="kb-missing">no source</span>'
+    return "<br>".join(source(page, s) for s in srcs)
+
+
+def meta(page: str, rule: dict[str, Any], day: date) -> list[str]:
+    """The three cells every rule row ends with: in force, evidence, sources."""
+    return [period(rule, day), grade(rule.get("evidence")), sources(page, rule.get("sources"))]
+
+
+META_HEADER = ["In force", "Evidence", "Source"]

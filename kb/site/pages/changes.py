@@ -1,0 +1,95 @@
+"""What changed: every rule's start and end dates, newest first (upcoming changes on top)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from kb.rules import SECTIONS
+from kb.site import cite, links
+from kb.site.cells import payer_link
+from kb.site.context import SECTION_TITLES, Page, SiteContext
+from kb.site.text import attr, md, plural, table
+
+PAGE = links.CHANGES
+
+
+def describe(section: str, rule: dict[str, Any]) -> str:
+    if section == "unit_methods":
+        cap = f", cap {rule['daily_cap']} a day" if rule.get("daily_cap") is not None else ""
+        return f"unit method {rule['method']}{cap}"
+    if section == "ptp_edits":
+        return f"bundling edit {rule['column1']} / {rule['column2']} (indicator {rule['modifier_indicator']})"
+    if section == "mues":
+        return f"MUE {rule['code']}: {rule['value']} (MAI {rule['mai']})"
+    if section == "thresholds":
+        return f"{rule['name']} threshold {rule['group']} {rule['year']}: ${rule['amount']:,.2f}".replace(".00", "")
+    if section == "payment_adjustments":
+        return f"payment adjustment {rule['id']} ({rule['percent']:g} %)"
+    if section == "code_rules":
+        return f"code rule {rule['code']}"
+    return f"{SECTION_TITLES[section]} {rule.get('id', rule['key'])}"
+
+
+def events(ctx: SiteContext) -> list[tuple[str, str, str, dict[str, Any], list[str]]]:
+    """(date, kind, section, rule, heirs) for each start and end of a rule, at the payer that states it."""
+    found = []
+    for pid in ctx.payer_ids:
+        for section in SECTIONS:
+            for rule in ctx.rules(pid, section):
+                if rule.get("declared_by", pid) != pid:
+                    continue
+                heirs = [p for p in ctx.payer_ids if p != pid and any(
+                    r is not rule and r["key"] == rule["key"] and r.get("declared_by") == pid
+                    and r.get("effective_from") == rule.get("effective_from") for r in ctx.rules(p, section))]
+                rule = {**rule, "_payer": pid}
+                if rule.get("effective_from"):
+                    found.append((rule["effective_from"], "starts", section, rule, heirs))
+                if rule.get("effective_to"):
+                    found.append((rule["effective_to"], "ends", section, rule, heirs))
+    found.sort(key=lambda e: (e[0], e[1] == "starts", e[3]["_payer"], e[3]["key"]), reverse=True)
+    return found
+
+
+def pages(ctx: SiteContext) -> list[Page]:
+    today = ctx.as_of.isoformat()
+    all_events = events(ctx)
+    by_year: dict[str, list[Any]] = defaultdict(list)
+    upcoming = []
+    for ev in all_events:
+        if ev[0] > today:
+            upcoming.append(ev)
+        else:
+            by_year[ev[0][:4]].append(ev)
+    out = ["# What changed",
+           f"Every rule in the knowledge base by the date it took effect or ended, newest first "
+           f"({plural(len(all_events), 'change')}). A rule is listed once, at the payer that states it; payers that "
+           "inherit it are named beside it. The dates are dates of service: a claim is judged by the rules in force "
+           f"on the day the service was given. Judged on {today}."]
+    years = sorted(by_year, reverse=True)
+    if years:
+        out.append("Jump to: " + (" [Upcoming](#upcoming) ·" if upcoming else "")
+                   + " · ".join(f"[{y}](#year-{y})" for y in years))
+    if upcoming:
+        out.append("## Upcoming {#upcoming}")
+        out.append(rows_table(ctx, upcoming))
+    for year in years:
+        out.append(f"## {year} {{#year-{year}}}")
+        out.append(rows_table(ctx, by_year[year]))
+    return [Page(PAGE, "What changed", "\n\n".join(out) + "\n")]
+
+
+def rows_table(ctx: SiteContext, evs: list[Any]) -> str:
+    rows = []
+    for day, kind, section, rule, heirs in evs:
+        pid = rule["_payer"]
+        anchor = links.rule_anchor(section, rule["key"])
+        who = payer_link(PAGE, ctx, pid)
+        if heirs:
+            who += f' <span class="kb-heirs" title="{attr(", ".join(ctx.name(h) for h in heirs))}">' \
+                   f"(+{plural(len(heirs), 'payer')} inheriting it)</span>"
+        where = f" (only in {md(', '.join(rule['jurisdiction']))})" if rule.get("jurisdiction") else ""
+        what = f"[{md(describe(section, rule))}]({links.rel(PAGE, links.payer_page(pid), anchor)}){where}"
+        rows.append([md(day), f'<span class="kb-{kind}">{kind}</span>', what, who, cite.grade(rule.get("evidence")),
+                     cite.sources(PAGE, rule.get("sources"))])
+    return table(["Date", "", "Rule", "Payer", "Evidence", "Source"], rows)

@@ -1,0 +1,144 @@
+"""Generated references: the policy fields (from schema/), the artifact format and the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from kb.schemas import schema_contents
+from kb.site.context import SiteContext
+from kb.site.text import md, md_block, slug, table
+
+AUTHORING = ("documents.schema.json", "codes.schema.json", "modifiers.schema.json", "methods.schema.json",
+             "payer.schema.json", "common.schema.json")
+
+
+def code(value: Any) -> str:
+    """Inline code with escaped text (a Markdown code span would show the entities literally)."""
+    return f"<code>{md(value)}</code>"
+
+
+def _anchor(file: str, name: str) -> str:
+    return f"schema-{slug(file.split('.')[0])}-{slug(name)}"
+
+
+def _ref(ref: str, file: str) -> tuple[str, str]:
+    target_file, _, pointer = ref.partition("#")
+    return (target_file or file), pointer.rsplit("/", 1)[-1]
+
+
+def type_of(schema: Any, file: str, page_files: set[str]) -> str:
+    """A schema's type in words, with links to the definitions it refers to."""
+    if not isinstance(schema, dict):
+        return "any"
+    if "$ref" in schema:
+        target_file, name = _ref(schema["$ref"], file)
+        label = md(name.replace("_", " "))
+        return f"[{label}](#{_anchor(target_file, name)})" if target_file in page_files else label
+    if "const" in schema:
+        return code(schema["const"])
+    if "enum" in schema:
+        return "one of " + ", ".join(code(v) for v in schema["enum"])
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            return " or ".join(type_of(s, file, page_files) for s in schema[key])
+    kind = schema.get("type")
+    if kind == "array":
+        text = "list of " + type_of(schema.get("items", {}), file, page_files)
+        if schema.get("minItems"):
+            text += f" (at least {schema['minItems']})"
+        return text
+    if kind == "object" and "additionalProperties" in schema and isinstance(schema["additionalProperties"], dict):
+        return "map to " + type_of(schema["additionalProperties"], file, page_files)
+    if isinstance(kind, list):
+        return " or ".join(md(k) for k in kind)
+    text = md(kind or "any")
+    if schema.get("format"):
+        text += f" ({md(schema['format'])})"
+    if schema.get("pattern"):
+        text += f" matching {code(schema['pattern'])}"
+    return text
+
+
+def object_table(schema: dict[str, Any], file: str, page_files: set[str]) -> str:
+    required = set(schema.get("required", []))
+    rows = []
+    for name, prop in (schema.get("properties") or {}).items():
+        desc = prop.get("description") or prop.get("title") or ""
+        rows.append([code(name), type_of(prop, file, page_files), "yes" if name in required else "",
+                     md(desc)])
+    extra = []
+    for part in schema.get("allOf", []):
+        if isinstance(part, dict) and "$ref" in part:
+            target_file, name = _ref(part["$ref"], file)
+            extra.append(f"Also takes every field of [{md(name.replace('_', ' '))}](#{_anchor(target_file, name)}).")
+    out = table(["Field", "Type", "Required", "Meaning"], rows)
+    return "\n\n".join([*extra, out] if out else extra)
+
+
+def schema_section(file: str, schema: dict[str, Any], level: int, page_files: set[str]) -> str:
+    hashes = "#" * level
+    stem = file.split(".")[0]
+    out = [f"{hashes} {md(schema.get('title', file))} <small>({md(file)})</small> {{#{_anchor(file, stem)}}}"]
+    if schema.get("description"):
+        out.append(md_block(schema["description"]))
+    if schema.get("properties"):
+        out.append(object_table(schema, file, page_files))
+    for name, sub in (schema.get("$defs") or {}).items():
+        out.append(f"{hashes}# {md(sub.get('title') or name.replace('_', ' '))} {{#{_anchor(file, name)}}}")
+        if sub.get("description"):
+            out.append(md_block(sub["description"]))
+        if sub.get("properties") or sub.get("allOf"):
+            out.append(object_table(sub, file, page_files))
+        else:
+            out.append("Type: " + type_of(sub, file, page_files))
+    return "\n\n".join(out)
+
+
+def field_reference(ctx: SiteContext) -> str:
+    del ctx
+    schemas = schema_contents()
+    files = [f for f in AUTHORING if f in schemas] + sorted(
+        f for f in schemas if f not in AUTHORING and f != "artifact.schema.json")
+    page_files = set(files)
+    return "\n\n".join(schema_section(f, schemas[f], 3, page_files) for f in files)
+
+
+def artifact_format(ctx: SiteContext) -> str:
+    del ctx
+    schemas = schema_contents()
+    if "artifact.schema.json" not in schemas:
+        return "The artifact schema is not installed."
+    return schema_section("artifact.schema.json", schemas["artifact.schema.json"], 3, {"artifact.schema.json"})
+
+
+def cli_reference(ctx: SiteContext) -> str:
+    del ctx
+    from kb.cli import build_parser
+
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "110"
+    try:
+        parser = build_parser()
+        out = []
+        for action in parser._actions:
+            if not isinstance(action, argparse._SubParsersAction):
+                continue
+            for name, sub in action.choices.items():
+                out.append(f"### kb {md(name)} {{#cli-{slug(name)}}}")
+                out.append("```text\n" + sub.format_help().rstrip().replace("```", "'''") + "\n```")
+                for sub_action in sub._actions:
+                    if isinstance(sub_action, argparse._SubParsersAction):
+                        for sub_name, subsub in sub_action.choices.items():
+                            out.append(f"#### kb {md(name)} {md(sub_name)} {{#cli-{slug(name)}-{slug(sub_name)}}}")
+                            out.append("```text\n" + subsub.format_help().rstrip().replace("```", "'''") + "\n```")
+        return "\n\n".join(out)
+    finally:
+        if saved is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = saved
+
+
+FRAGMENTS = {"field-reference": field_reference, "artifact-format": artifact_format, "cli-reference": cli_reference}

@@ -1,0 +1,108 @@
+"""Escaping and small formatting helpers: every string that comes from YAML goes through `md` or `attr`.
+
+Generated pages are Markdown. Text from the policies is written with every character that Markdown
+or HTML could read as syntax replaced by a numeric character reference (`<` -> `&#60;`), so a
+`<script>` in a note, an `onerror=` in a title or a `*` in a summary shows as text. Attributes of
+the few raw HTML tags the renderers write go through `attr`; URLs through `safe_url`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+# Characters that may stay as they are in Markdown inline text. Everything else in ASCII
+# punctuation becomes a numeric character reference; so do control characters.
+_PLAIN = set(" ,;:/%@?'\"$.-()=+") | set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def md(value: Any) -> str:
+    """Text from the policies, safe inside Markdown and HTML: syntax characters become `&#NN;`.
+
+    Line breaks become spaces, so a cell or a line stays one line. Use `md_block` for text that
+    starts a line.
+    """
+    text = "" if value is None else str(value)
+    out = []
+    for ch in text:
+        if ch in "\r\n\t":
+            out.append(" ")
+        elif ch in _PLAIN or (ord(ch) > 127 and ch.isprintable()):
+            out.append(ch)
+        else:
+            out.append(f"&#{ord(ch)};")
+    return "".join(out)
+
+
+def md_block(value: Any) -> str:
+    """Like `md`, for text that starts a line: a leading digit or punctuation is escaped too, so the
+    text never starts a list, a heading, a quote or a definition."""
+    text = md(str(value if value is not None else "").lstrip())
+    if text and not text[0].isalpha() and text[0] != "&":
+        text = f"&#{ord(text[0])};" + text[1:]
+    return text
+
+
+def attr(value: Any) -> str:
+    """A value for an HTML attribute (always write it inside double quotes)."""
+    return html.escape("" if value is None else str(value), quote=True).replace("|", "&#124;")
+
+
+def safe_url(url: Any) -> str | None:
+    """An external URL fit for href, or None: only http(s), no whitespace or quotes."""
+    if not isinstance(url, str) or not re.match(r"^https?://[^\s\"'<>`]+$", url):
+        return None
+    return url
+
+
+def slug(value: Any) -> str:
+    """An anchor-safe id part: lower case letters, digits and single hyphens."""
+    return _SLUG.sub("-", str(value).lower()).strip("-") or "x"
+
+
+def paragraphs(value: Any) -> str:
+    """Multi-paragraph text from the policies (blank lines separate paragraphs), escaped."""
+    text = "" if value is None else str(value)
+    parts = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "\n\n".join(md_block(p) for p in parts)
+
+
+def front_matter(title: str) -> str:
+    """The YAML front matter of a generated page.
+
+    Themes print `page.title` into <title> and the header without escaping it, so the title is
+    HTML-escaped here (the browser shows `<` for `&lt;`).
+    """
+    return "---\ntitle: " + json.dumps(html.escape(title, quote=True)) + "\n---\n\n"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def join(items: Iterable[str], sep: str = ", ", empty: str = "—") -> str:
+    items = [i for i in items if i]
+    return sep.join(items) if items else empty
+
+
+def table(header: list[str], rows: Iterable[list[str]], cls: str | None = None) -> str:
+    """A Markdown table; cells are already-rendered Markdown (escape text with `md` first).
+
+    `cls` wraps the table in a div with that class (for styling), using Markdown-in-HTML.
+    """
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    count = 0
+    for row in rows:
+        cells = [c.replace("\n", " ") if c else " " for c in row]
+        lines.append("| " + " | ".join(cells) + " |")
+        count += 1
+    if not count:
+        return ""
+    body = "\n".join(lines)
+    if cls:
+        return f'<div class="{attr(cls)}" markdown>\n\n{body}\n\n</div>'
+    return body

@@ -73,7 +73,7 @@ def last_changed(policies: Path) -> str:
 def write_page(folder: Path, page: Page) -> None:
     target = folder / page.path
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(front_matter(page.title) + page.body, encoding="utf-8")
+    target.write_text(front_matter(page.title, page.hide) + page.body, encoding="utf-8")
 
 
 def fill_markers(text: str, ctx: SiteContext, where: str) -> str:

@@ -62,7 +62,8 @@ def _short_publisher(src: dict[str, Any]) -> str:
 
 
 def source(page: str, src: dict[str, Any]) -> str:
-    """One source: 'CMS · §20.2 C' linking to the document (its URL, else its entry on the sources page)."""
+    """One source: 'CMS · §20.2 C' linking to the document (its URL, else its entry on the sources page),
+    and 'about' linking to the document's entry on the sources page."""
     title = str(src.get("title") or src.get("document") or "source")
     publisher = _short_publisher(src)
     section = src.get("section")
@@ -79,7 +80,7 @@ def source(page: str, src: dict[str, Any]) -> str:
     else:
         out = f'<span class="kb-src" title="{attr(tip)}">{label}</span>'
     if src.get("doc") and url:
-        out += f' [ⓘ]({links.rel(page, links.SOURCES, links.doc_anchor(src["doc"]))}){{.kb-doc}}'
+        out += f' [about]({links.rel(page, links.SOURCES, links.doc_anchor(src["doc"]))}){{.kb-doc}}'
     return out
 
 
@@ -91,8 +92,8 @@ def sources(page: str, srcs: list[dict[str, Any]] | None) -> str:
 
 
 def meta(page: str, rule: dict[str, Any], day: date) -> list[str]:
-    """The three cells every rule row ends with: in force, evidence, sources."""
-    return [period(rule, day), grade(rule.get("evidence")), sources(page, rule.get("sources"))]
+    """The cell every rule row ends with: the dates in force and the evidence grade, then the sources."""
+    return [f"{period(rule, day)} {grade(rule.get('evidence'))}<br>{sources(page, rule.get('sources'))}"]
 
 
-META_HEADER = ["In force", "Evidence", "Source"]
+META_HEADER = ["In force · evidence · source"]

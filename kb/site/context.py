@@ -31,6 +31,7 @@ class Page:
     path: str
     title: str
     body: str
+    hide: tuple[str, ...] = ("navigation",)  # the site's tabs replace the left sidebar on wide pages
 
 
 @dataclass

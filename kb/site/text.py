@@ -18,6 +18,8 @@ from typing import Any
 # punctuation becomes a numeric character reference; so do control characters.
 _PLAIN = set(" ,;:/%@?'\"$.-()=+") | set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _SLUG = re.compile(r"[^a-z0-9]+")
+_ATTR = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+         **{ch: f"&#{ord(ch)};" for ch in "[]()*_`\\{}|!^~#\r\n\t"}}
 
 
 def md(value: Any) -> str:
@@ -48,8 +50,13 @@ def md_block(value: Any) -> str:
 
 
 def attr(value: Any) -> str:
-    """A value for an HTML attribute (always write it inside double quotes)."""
-    return html.escape("" if value is None else str(value), quote=True).replace("|", "&#124;")
+    """A value for an HTML attribute (always write it inside double quotes).
+
+    Besides HTML's own escapes, Markdown's inline syntax is escaped too: Python-Markdown runs its
+    link and emphasis patterns before it sets raw HTML aside, so a `[x](y)` inside an attribute
+    would otherwise become an <a href="y"> there and break out of the quotes.
+    """
+    return "".join(_ATTR.get(ch, ch) for ch in ("" if value is None else str(value)))
 
 
 def safe_url(url: Any) -> str | None:
@@ -71,13 +78,17 @@ def paragraphs(value: Any) -> str:
     return "\n\n".join(md_block(p) for p in parts)
 
 
-def front_matter(title: str) -> str:
-    """The YAML front matter of a generated page.
+def front_matter(title: str, hide: Iterable[str] = ()) -> str:
+    """The YAML front matter of a generated page (`hide`: Material's navigation/toc switches).
 
     Themes print `page.title` into <title> and the header without escaping it, so the title is
     HTML-escaped here (the browser shows `<` for `&lt;`).
     """
-    return "---\ntitle: " + json.dumps(html.escape(title, quote=True)) + "\n---\n\n"
+    text = "---\ntitle: " + json.dumps(html.escape(title, quote=True)) + "\n"
+    hidden = list(hide)
+    if hidden:
+        text += "hide:\n" + "".join(f"  - {h}\n" for h in hidden)
+    return text + "---\n\n"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -89,10 +100,10 @@ def join(items: Iterable[str], sep: str = ", ", empty: str = "—") -> str:
     return sep.join(items) if items else empty
 
 
-def table(header: list[str], rows: Iterable[list[str]], cls: str | None = None) -> str:
+def table(header: list[str], rows: Iterable[list[str]], cls: str = "kb-rules") -> str:
     """A Markdown table; cells are already-rendered Markdown (escape text with `md` first).
 
-    `cls` wraps the table in a div with that class (for styling), using Markdown-in-HTML.
+    The table is wrapped in a div of class `cls` (kb-rules, kb-matrix, kb-facts) for styling.
     """
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     count = 0
@@ -103,6 +114,4 @@ def table(header: list[str], rows: Iterable[list[str]], cls: str | None = None) 
     if not count:
         return ""
     body = "\n".join(lines)
-    if cls:
-        return f'<div class="{attr(cls)}" markdown>\n\n{body}\n\n</div>'
-    return body
+    return f'<div class="kb-table {attr(cls)}" markdown>\n\n{body}\n\n</div>'

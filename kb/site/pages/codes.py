@@ -9,7 +9,7 @@ from kb.site import cite, links
 from kb.site.cells import code_link, modifier_link, notes_cell, payer_link
 from kb.site.context import Page, SiteContext
 from kb.site.pages.payers import INDICATOR, MAI, method_in_force, modifier_condition
-from kb.site.text import md, paragraphs, plural, slug, table
+from kb.site.text import attr, md, paragraphs, plural, slug, table
 
 MINUTES = (7, 8, 22, 23, 38, 53)
 
@@ -55,7 +55,7 @@ class CodePage:
             ["One-on-one?", "yes, the billed time must be one-on-one" if e.get("one_on_one") else "no"],
             ["Source", f"{cite.grade(e.get('evidence'))} {cite.sources(self.page, e.get('sources'))}"],
         ]
-        out = [md(e["summary"]) + ".", table(["", ""], facts, cls="kb-facts")]
+        out = [table(["", ""], facts, cls="kb-facts")]
         if e.get("notes"):
             out.append(paragraphs(e["notes"]))
         if e["timed"]:
@@ -63,12 +63,14 @@ class CodePage:
             if "medicare" not in self.ctx.model["payers"]:
                 calc = links.calculator_href(self.page, self.ctx.payer_ids[0], self.ctx.as_of.isoformat(),
                                              [(self.code, 23)])
-            out.append(f'<a class="md-button" href="{calc}">Count units for {md(self.code)} in the calculator</a>')
+            out.append(f'<a class="md-button" href="{attr(calc)}">'
+                       f"Count units for {md(self.code)} in the calculator</a>")
         out.append(
-            f'<p class="kb-legend">The matrices show each payer on {self.ctx.as_of.isoformat()} (the day this site '
+            f"The matrices show each payer on {self.ctx.as_of.isoformat()} (the day this site "
             "was built), for a visit with no state; state-limited rules are listed under the payer below. "
             "Every value links to the rule on the payer's page, with its dates, evidence grade "
-            f"([what grades mean]({links.rel(self.page, links.HOME, 'evidence-grades')})) and sources.</p>")
+            f"([what grades mean]({links.rel(self.page, links.HOME, 'evidence-grades')})) and sources.\n"
+            "{: .kb-legend }")
         return "\n\n".join(out)
 
     def units_matrix(self) -> str:
@@ -84,7 +86,7 @@ class CodePage:
                 rows.append([payer_link(self.page, ctx, pid), '<span class="kb-missing">no method in force</span>']
                             + [""] * (len(MINUTES) + 3))
                 continue
-            name = ctx.model["methods"].get(method.method, {}).get("name", method.method)
+            name = ctx.model["methods"].get(method.method, {}).get("name", method.method).split(" (")[0]
             method_cell = (f"[{md(name)}]({links.rel(self.page, ppage, 'units')}) "
                            + cite.grade(method.evidence))
             timed = view.timed(self.code)
@@ -189,18 +191,21 @@ class CodePage:
                              notes_cell(self.page, ctx, pid, section, r, anchor)])
             if payer.get("extends"):
                 own_method = [r for r in ctx.rules(pid, "unit_methods") if r.get("declared_by") == pid]
+                method_rows = []
                 for r in own_method:
                     method = ctx.model["methods"].get(r["method"], {}).get("name", r["method"])
                     cap = f", at most {r['daily_cap']} timed units a day" if r.get("daily_cap") is not None else ""
-                    rows.insert(0, [f"[unit method]({links.rel(self.page, ppage, 'units')})", md(method + cap),
-                                    *cite.meta(self.page, r, ctx.as_of), md(r.get("notes") or "")])
+                    method_rows.append([f"[unit method]({links.rel(self.page, ppage, 'units')})", md(method + cap),
+                                        *cite.meta(self.page, r, ctx.as_of), md(r.get("notes") or "")])
+                rows[:0] = method_rows
                 for item in payer.get("removed", []):
                     key = item.get("key") or ""
                     if self.code in key.split("/") or (item["section"] in ("code_rules", "mues") and key == self.code):
                         rows.append([f"[removed {md(item['section'].replace('_', ' '))}]"
                                      f"({links.rel(self.page, ppage, 'removed')})", md(key),
-                                     "—", cite.grade(item.get("evidence")),
-                                     cite.sources(self.page, item.get("sources")), md(item.get("notes") or "")])
+                                     cite.grade(item.get("evidence")) + "<br>"
+                                     + cite.sources(self.page, item.get("sources")),
+                                     md(item.get("notes") or "")])
             out.append(f"### {md(payer['name'])} {{#payer-{slug(pid)}}}")
             if payer.get("extends"):
                 parent = payer["extends"]
@@ -253,6 +258,7 @@ class CodePage:
 
     def render(self) -> Page:
         title = f"{self.code} {self.entry['summary']}"
-        parts = [f"# {md(self.code)}: {md(self.entry['summary'])}", self.intro(), self.units_matrix(),
+        crumbs = f"[Codes]({links.rel(self.page, links.CODES)}) › {md(self.code)}\n{{: .kb-crumbs }}"
+        parts = [crumbs, f"# {md(self.code)}: {md(self.entry['summary'])}", self.intro(), self.units_matrix(),
                  self.rules_matrix(), self.details()]
         return Page(self.page, title, "\n\n".join(parts) + "\n")

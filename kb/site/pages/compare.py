@@ -10,7 +10,7 @@ from kb.site import links
 from kb.site.cells import payer_link, units_text, visit_text
 from kb.site.context import Page, SiteContext
 from kb.site.pages.payers import COMMON_VISITS
-from kb.site.text import md, slug, table
+from kb.site.text import attr, md, slug, table
 
 PAGE = links.COMPARE
 
@@ -86,6 +86,6 @@ def pages(ctx: SiteContext) -> list[Page]:
             name = ctx.model["methods"].get(method, {}).get("name", method)
             rows.append([payer_link(PAGE, ctx, pid, "units"), md(name),
                          units_text(units) + (" (tie broken)" if tie else ""), str(sum(units.values())),
-                         f'<a href="{calc}">explain</a>'])
+                         f'<a href="{attr(calc)}">explain</a>'])
         out.append(table(["Payer", "Method", "Units", "Total", ""], rows))
     return [Page(PAGE, "Compare payers", "\n\n".join(out) + "\n")]

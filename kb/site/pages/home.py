@@ -36,14 +36,17 @@ def payers(ctx: SiteContext) -> str:
     for pid in ctx.payer_ids:
         payer = ctx.payer(pid)
         rows.append([payer_link(PAGE, ctx, pid), md(payer["kind"]),
-                     method_words(ctx, PAGE, method_in_force(ctx, pid))])
+                     method_words(ctx, PAGE, method_in_force(ctx, pid), basis=True)])
     return table(["Payer", "Kind", f"Counts timed units by (on {ctx.as_of.isoformat()})"], rows)
 
 
 def codes(ctx: SiteContext) -> str:
     shown = [c for c in COMMON_CODES if c in ctx.model["codes"]] or list(ctx.model["codes"])[:12]
-    return " · ".join(f"{code_link(PAGE, c)} {md(ctx.code_summary(c))}" for c in shown) + \
-        f" · [all {len(ctx.model['codes'])} codes]({links.CODES})"
+    cells = [[f"**{code_link(PAGE, c)}**", md(ctx.code_summary(c))] for c in shown]
+    cells.append([f"[all {len(ctx.model['codes'])}]({links.CODES})", "the whole code list"])
+    half = (len(cells) + 1) // 2
+    rows = [cells[i] + (cells[i + half] if i + half < len(cells) else ["", ""]) for i in range(half)]
+    return table(["Code", "What it is", "Code", "What it is"], rows, cls="kb-codes")
 
 
 def grades(ctx: SiteContext) -> str:

@@ -49,4 +49,4 @@ def pages(ctx: SiteContext) -> list[Page]:
             out.append(table(["Payer", "Daily cap", "In force"], users))
         else:
             out.append(f"No payer counts this way on {ctx.as_of.isoformat()}.")
-    return [Page(PAGE, "How units are counted", "\n\n".join(out) + "\n")]
+    return [Page(PAGE, "How units are counted", "\n\n".join(out) + "\n", hide=())]

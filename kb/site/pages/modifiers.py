@@ -36,7 +36,8 @@ def index_page(ctx: SiteContext) -> Page:
 def modifier_page(ctx: SiteContext, mid: str) -> Page:
     page = links.modifier_page(mid)
     entry = ctx.model["modifiers"][mid]
-    out = [f"# {md(mid)}: {md(entry['meaning'])}"]
+    out = [f"[Modifiers]({links.rel(page, links.MODIFIERS)}) › {md(mid)}\n{{: .kb-crumbs }}",
+           f"# {md(mid)}: {md(entry['meaning'])}"]
     facts = [["Kind", md(entry["kind"].replace("-", " "))]]
     if entry.get("discipline"):
         facts.append(["Discipline", md(entry["discipline"])])

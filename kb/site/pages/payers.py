@@ -21,7 +21,7 @@ from kb.site.cells import (
     visit_text,
 )
 from kb.site.context import SECTION_TITLES, Page, SiteContext
-from kb.site.text import md, paragraphs, plural, slug, table
+from kb.site.text import attr, md, paragraphs, plural, slug, table
 
 INDICATOR = {
     0: "0: no modifier bypasses it",
@@ -67,7 +67,9 @@ def method_in_force(ctx: SiteContext, pid: str, day: date | None = None) -> dict
     return None
 
 
-def method_words(ctx: SiteContext, page: str, rule: dict[str, Any] | None) -> str:
+def method_words(ctx: SiteContext, page: str, rule: dict[str, Any] | None, basis: bool = False) -> str:
+    """The method in words ('CMS total-time method, at most 4 timed units a day'); with `basis`, its
+    start date and evidence grade too."""
     if rule is None:
         return '<span class="kb-missing">none in force</span>'
     method = ctx.model["methods"].get(rule["method"], {})
@@ -75,6 +77,9 @@ def method_words(ctx: SiteContext, page: str, rule: dict[str, Any] | None) -> st
     if rule.get("daily_cap") is not None:
         scope = str(rule.get("cap_scope") or "").replace("-", " ")
         text += f", at most {rule['daily_cap']} timed units a day" + (f" ({md(scope)})" if scope else "")
+    if basis:
+        text += f" <span class=\"kb-since\">since {md(rule.get('effective_from') or '?')}</span> " + \
+            cite.grade(rule.get("evidence"))
     return text
 
 
@@ -87,7 +92,7 @@ def index_page(ctx: SiteContext) -> Page:
             payer_link(page, ctx, pid),
             md(payer["kind"]),
             payer_link(page, ctx, payer["extends"]) if payer.get("extends") else "—",
-            method_words(ctx, page, method_in_force(ctx, pid)),
+            method_words(ctx, page, method_in_force(ctx, pid), basis=True),
             md(payer.get("summary") or ""),
         ])
     body = (
@@ -172,10 +177,10 @@ class PayerPage:
             jump.append(("removed", "Removed"))
         out.append("On this page: " + " · ".join(f"[{label}](#{a})" for a, label in jump))
         out.append(
-            f'<p class="kb-legend">Each rule shows the dates it is in force, its evidence grade '
+            f"Each rule shows the dates it is in force, its evidence grade "
             f'({cite.grade("primary")} {cite.grade("bulletin")} {cite.grade("secondary")}: '
             f'[what they mean]({links.rel(self.page, links.HOME, "evidence-grades")})) and its sources. '
-            f"“In force” is judged on {self.day.isoformat()}.</p>"
+            f"“In force” is judged on {self.day.isoformat()}.\n{{: .kb-legend }}"
         )
         return "\n\n".join(out)
 
@@ -216,7 +221,7 @@ class PayerPage:
             calc = links.calculator_href(self.page, self.pid, self.day.isoformat(), visit)
             lines = " + ".join(f"{code_link(self.page, c, self.ctx)} {m} min" for c, m in visit)
             rows.append([md(label), lines, units_text(units), str(sum(units.values())),
-                         f'<a href="{calc}">explain</a>'])
+                         f'<a href="{attr(calc)}">explain</a>'])
         if not rows:
             return ""
         return ("### Units for common visits {#common-visits}\n\n"
@@ -267,7 +272,7 @@ class PayerPage:
                 md(ex["date"]),
                 visit_text(self.page, visit, self.ctx),
                 want,
-                f'{mark} {got_text} <a href="{calc}">explain</a>',
+                f'{mark} {got_text} <a href="{attr(calc)}">explain</a>',
                 cite.grade(ex.get("evidence", "secondary") if ex.get("evidence") else None),
                 cite.sources(self.page, ex.get("sources")),
                 note,
@@ -397,10 +402,10 @@ class PayerPage:
         for r in found:
             code = r["code"]
             origin = notes_cell(self.page, self.ctx, self.pid, "code_rules", r, links.rule_anchor("code_rules", code))
-            out.append(f"### {md(code)}: {md(self.ctx.code_summary(code))} {{#documentation-{slug(code)}}}")
-            out.append(f"{code_link(self.page, code, self.ctx)} · {cite.period(r, self.day)} · "
-                       f"{cite.grade(r.get('evidence'))} · {cite.sources(self.page, r.get('sources'))}"
-                       .replace("<br>", " · "))
+            out.append(f"**{code_link(self.page, code, self.ctx)}: {md(self.ctx.code_summary(code))}** · "
+                       f"{cite.period(r, self.day)} {cite.grade(r.get('evidence'))} · "
+                       f"{cite.sources(self.page, r.get('sources'))}".replace("<br>", " · ")
+                       + f"\n{{: #documentation-{slug(code)} .kb-checklist }}")
             items = [[str(i), md(el["element"]), md(el.get("fix") or "")]
                      for i, el in enumerate(r["documentation"], 1)]
             out.append(table(["#", "The note must show", "If it is missing"], items))
@@ -467,7 +472,8 @@ class PayerPage:
                 "Inherited rules this payer does not have, each with the source that says so.\n\n" + body)
 
     def render(self) -> Page:
-        parts = [f"# {md(self.data['name'])}", self.intro(), self.units(), self.examples(), self.modifiers(),
+        crumbs = f"[Payers]({links.rel(self.page, links.PAYERS)}) › {md(self.pid)}\n{{: .kb-crumbs }}"
+        parts = [crumbs, f"# {md(self.data['name'])}", self.intro(), self.units(), self.examples(), self.modifiers(),
                  self.bundling(), self.caps(), self.thresholds(), self.payments(), self.documentation(),
                  self.code_rules(), self.visit_rules(), self.removed()]
         return Page(self.page, self.data["name"], "\n\n".join(p for p in parts if p) + "\n")

@@ -130,6 +130,8 @@ class Context:
         self.plain_thresholds = sorted({t.name for t in thresholds if t.name not in used})
         self._codes: dict[str, CodeFacts | None] = {}
         self._ptp: dict[tuple[str, str], PtpEdit | None] = {}
+        self.ties: dict[tuple[Any, ...], list[dict[str, int]]] = {}  # allocations a broken tie allows, by minutes
+        self._counts: dict[tuple[Any, ...], unit_methods.Counted] = {}
 
     # -- codes -----------------------------------------------------------------------------------
 
@@ -166,9 +168,23 @@ class Context:
         if rule is not None and rule.documentation:
             facts.docs = tuple(
                 DocElement(d["id"], d["element"], d.get("fix") or f"Add to the note: {d['element']}.",
-                           tuple(re.compile(p, _FLAGS) for p in d["match"]))
+                           _patterns(d["match"]))
                 for d in rule.documentation)
         return facts
+
+    def count(self, minutes: dict[str, int], timed: set[str], caps: dict[str, int],
+              capped: bool = True) -> unit_methods.Counted:
+        """The payer's unit count for a visit's minutes per code (kept: the same minutes recur across visits).
+        The result is shared: read it, do not change it."""
+        key = (capped, tuple((c, m, c in timed) for c, m in minutes.items()), tuple(caps.items()))
+        found = self._counts.get(key)
+        if found is None:
+            if len(self._counts) >= 50_000:
+                self._counts.clear()
+            found = self._counts[key] = unit_methods.count(self.method, minutes, timed,
+                                                           self.params if capped else self.uncapped,
+                                                           (caps or None) if capped else None)
+        return found
 
     def ptp(self, a: str, b: str) -> PtpEdit | None:
         """The bundling edit in force between two codes (either order), cached."""
@@ -185,6 +201,11 @@ class Context:
 
 
 _GROUP = {"PT": "PT-SLP", "SLP": "PT-SLP", "OT": "OT"}
+
+
+def _patterns(match: list[str]) -> tuple[re.Pattern[str], ...]:
+    """An element's patterns, compiled once (kept apart: one alternation of them all searches slower)."""
+    return tuple(re.compile(p, _FLAGS) for p in match)
 
 
 def _first_unit_method(view: PayerView) -> date | None:

@@ -62,6 +62,7 @@ def _claim_of(item: Any) -> str | None:
 
 
 def _basis(ctx: Context, rule: Rule, section: str, key: str | None = None) -> str:
+    """Which policy rule fired: 'payer section key', and the payer it is inherited from."""
     text = f"{ctx.payer} {section} {key or rule.key}"
     return text + (f" (from {rule.declared_by})" if rule.inherited else "")
 
@@ -164,7 +165,7 @@ class _Run:
         self.timed = {c for c, f in self.code_facts.items() if f.timed}
         self.caps = {c: f.rule.daily_cap for c, f in self.code_facts.items()
                      if f.rule is not None and f.rule.daily_cap is not None}
-        self.counted = unit_methods.count(ctx.method, self.minutes, self.timed, ctx.params, self.caps or None)
+        self.counted = ctx.count(self.minutes, self.timed, self.caps)
         units = self.counted.units
         self.line_units: list[int | None] = [None] * len(self.lines)
         for code, ix in self.by_code.items():
@@ -179,22 +180,33 @@ class _Run:
     def uncapped(self) -> dict[str, int]:
         """Units before any daily cap (only worked out when a cap is in play)."""
         if self._uncapped is None:
-            self._uncapped = unit_methods.count(self.ctx.method, self.minutes, self.timed, self.ctx.uncapped).units
+            self._uncapped = self.ctx.count(self.minutes, self.timed, {}, capped=False).units
         return self._uncapped
 
-    def tie_alternatives(self) -> Iterator[dict[str, int]]:
-        """Other allocations the method allows when it broke a tie: the same counting with the codes ranked in
-        every other order (the method breaks ties by code order, so each order gives one allowed answer)."""
+    def tie_alternatives(self) -> list[dict[str, int]]:
+        """Every allocation the method allows when it broke a tie: the same counting with the timed codes ranked
+        in every order (the method breaks ties by code order, so each order gives one allowed answer). Kept per
+        context, by the visit's timed minutes and caps."""
         timed = [c for c in self.minutes if c in self.timed]
-        if len(timed) > MAX_TIE_CODES:
-            return
-        for order in itertools.permutations(timed):
-            label = {c: f"{k:05d}" for k, c in enumerate(order)}
-            back = {v: c for c, v in label.items()}
-            minutes = {label.get(c, c): m for c, m in self.minutes.items()}
-            caps = {label.get(c, c): cap for c, cap in self.caps.items()}
-            got = unit_methods.count(self.ctx.method, minutes, set(label.values()), self.ctx.params, caps or None)
-            yield {back.get(c, c): u for c, u in got.units.items()}
+        key = (tuple((c, self.minutes[c]) for c in timed), tuple(sorted(self.caps.items())))
+        found = self.ctx.ties.get(key)
+        if found is not None:
+            return found
+        found = []
+        if len(timed) <= MAX_TIE_CODES:
+            for order in itertools.permutations(timed):
+                label = {c: f"{k:05d}" for k, c in enumerate(order)}
+                back = {v: c for c, v in label.items()}
+                minutes = {label[c]: self.minutes[c] for c in timed}
+                caps = {label[c]: cap for c, cap in self.caps.items() if c in label}
+                got = unit_methods.count(self.ctx.method, minutes, set(minutes), self.ctx.params, caps or None)
+                units = {back[c]: u for c, u in got.units.items()}
+                if units not in found:
+                    found.append(units)
+        if len(self.ctx.ties) > 10_000:
+            self.ctx.ties.clear()
+        self.ctx.ties[key] = found
+        return found
 
     def check_units(self) -> None:
         ctx = self.ctx
@@ -204,10 +216,12 @@ class _Run:
         total = sum(self.minutes[c] for c in self.timed)
         below = self.check_minimum(total, basis)
         wrong = [c for c in self.billed_given if c not in below and self.billed[c] != units[c]]
-        if wrong and self.counted.tie_broken:
-            for alternative in self.tie_alternatives():
-                if all(alternative[c] == self.billed[c] for c in self.billed_given):
-                    return
+        if wrong and self.counted.tie_broken and all(c in self.timed for c in wrong) and (
+                not self.timed <= self.billed_given
+                or sum(self.billed[c] for c in self.timed) == sum(units[c] for c in self.timed)):
+            given = [c for c in self.billed_given if c in self.timed]
+            if any(all(alt[c] == self.billed[c] for c in given) for alt in self.tie_alternatives()):
+                return
         timed_units = sum(units[c] for c in self.timed)
         for c in wrong:
             b, u = self.billed[c], units[c]
@@ -338,6 +352,8 @@ class _Run:
         ctx = self.ctx
         present = [m for m in ln.modifiers if m in r.modifiers]
         expected = r.by_plan_of_care.get(plan) if plan else None
+        if len(present) == 1 and (plan is None or present[0] == expected):
+            return
         basis = _basis(ctx, r, "modifier_rules")
         choices = " / ".join(f"{m} ({p})" for p, m in r.by_plan_of_care.items())
         if not present:
@@ -367,8 +383,10 @@ class _Run:
     def check_assistant(self, i: int, ln: Line, plan: str | None, r: Any) -> None:
         ctx = self.ctx
         present = [m for m in ln.modifiers if m in r.modifiers]
-        expected = r.by_plan_of_care.get(plan) if plan else None
         furnished = self.assistant_share(ln, r.de_minimis_percent)
+        if not present and not furnished:
+            return
+        expected = r.by_plan_of_care.get(plan) if plan else None
         basis = _basis(ctx, r, "modifier_rules")
         pct = r.de_minimis_percent or 0
         share = (f"the assistant furnished {ln.assistant_minutes} of its {ln.minutes} minutes"

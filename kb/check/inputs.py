@@ -31,6 +31,8 @@ PLANS = ("PT", "OT", "SLP")
 
 VISIT_FIELDS = ("claim_id", "payer", "date", "plan_of_care", "state", "ytd_allowed", "note", "lines")
 LINE_FIELDS = ("code", "minutes", "units", "modifiers", "assistant_minutes", "allowed", "start", "end")
+_VISIT_KEYS = frozenset(VISIT_FIELDS)
+_LINE_KEYS = frozenset(LINE_FIELDS)
 CSV_VISIT_FIELDS = ("payer", "date", "plan_of_care", "state", "ytd_allowed", "note")
 CSV_COLUMNS = ("claim_id", *CSV_VISIT_FIELDS, *LINE_FIELDS)
 CSV_REQUIRED = ("claim_id", "payer", "date", "code")
@@ -79,7 +81,7 @@ def to_visit(data: Any) -> Visit:
         return data
     if not isinstance(data, Mapping):
         raise InputError(f"a visit is a mapping with payer, date and lines, not {_kind(data)}", "visit")
-    unknown = [k for k in data if k not in VISIT_FIELDS]
+    unknown = [k for k in data if k not in _VISIT_KEYS]
     if unknown:
         raise InputError(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; a visit "
                          f"has {', '.join(VISIT_FIELDS)}", str(unknown[0]))
@@ -119,25 +121,33 @@ def _line(raw: Any, i: int) -> Line:
     where = f"lines[{i}]"
     if not isinstance(raw, Mapping):
         raise InputError(f"a line is a mapping with at least a code, not {_kind(raw)}", where)
-    unknown = [k for k in raw if k not in LINE_FIELDS]
+    unknown = [k for k in raw if k not in _LINE_KEYS]
     if unknown:
         raise InputError(f"unknown field {unknown[0]!r}; a line has {', '.join(LINE_FIELDS)}", f"{where}.{unknown[0]}")
-    code = raw.get("code")
-    if code is None or code == "":
+    given = raw.get("code")
+    if given is None or given == "":
         raise InputError("missing: every line needs a CPT or HCPCS code", f"{where}.code")
-    if isinstance(code, int) and not isinstance(code, bool):
-        code = f"{code:05d}"  # YAML reads an unquoted 97112 as a number
-    if not isinstance(code, str) or not _CODE.match(code.strip().upper()):
-        raise InputError(f"{code!r} is not a CPT or HCPCS code (five characters such as 97112 or G0283)",
+    if isinstance(given, int) and not isinstance(given, bool):
+        given = f"{given:05d}"  # YAML reads an unquoted 97112 as a number
+    code = given.strip().upper() if isinstance(given, str) else ""
+    if not _CODE.match(code):
+        raise InputError(f"{given!r} is not a CPT or HCPCS code (five characters such as 97112 or G0283)",
                          f"{where}.code")
-    code = code.strip().upper()
-    minutes = _whole(raw.get("minutes"), f"{where}.minutes", MAX_MINUTES, "minutes")
-    units = _whole(raw.get("units"), f"{where}.units", MAX_UNITS, "units")
-    assistant = _whole(raw.get("assistant_minutes"), f"{where}.assistant_minutes", MAX_MINUTES, "minutes")
-    allowed = _money(raw.get("allowed"), f"{where}.allowed")
-    modifiers = _modifiers(raw.get("modifiers"), f"{where}.modifiers")
-    start = _clock(raw.get("start"), f"{where}.start")
-    end = _clock(raw.get("end"), f"{where}.end")
+    get = raw.get
+    minutes = units = assistant = allowed = start = end = None
+    if (value := get("minutes")) is not None:
+        minutes = _whole(value, f"{where}.minutes", MAX_MINUTES, "minutes")
+    if (value := get("units")) is not None:
+        units = _whole(value, f"{where}.units", MAX_UNITS, "units")
+    if (value := get("assistant_minutes")) is not None:
+        assistant = _whole(value, f"{where}.assistant_minutes", MAX_MINUTES, "minutes")
+    if (value := get("allowed")) is not None:
+        allowed = _money(value, f"{where}.allowed")
+    modifiers = _modifiers(get("modifiers"), f"{where}.modifiers")
+    if (value := get("start")) is not None:
+        start = _clock(value, f"{where}.start")
+    if (value := get("end")) is not None:
+        end = _clock(value, f"{where}.end")
     if (start is None) != (end is None):
         missing = "end" if end is None else "start"
         raise InputError("give both start and end (HH:MM), or neither", f"{where}.{missing}")
@@ -189,6 +199,8 @@ def _bad_date(value: Any) -> date:
 
 
 def _whole(value: Any, field: str, ceiling: int, what: str) -> int | None:
+    if value.__class__ is int and 0 <= value <= ceiling:
+        return value
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -220,16 +232,16 @@ def _modifiers(value: Any, field: str) -> tuple[str, ...]:
     if isinstance(value, str):
         items: list[Any] = [v for v in _SPLIT.split(value.strip()) if v]
     elif isinstance(value, list | tuple):
-        items = list(value)
+        items = value  # type: ignore[assignment]
     else:
         raise InputError(f"give modifiers as a list such as [GP, 59], not {value!r}", field)
     out: list[str] = []
     for item in items:
         if isinstance(item, int) and not isinstance(item, bool):
             item = f"{item:02d}"  # YAML reads an unquoted 59 as a number
-        if not isinstance(item, str) or not _MODIFIER.match(item.strip().upper()):
+        mod = item.strip().upper() if isinstance(item, str) else ""
+        if not _MODIFIER.match(mod):
             raise InputError(f"{item!r} is not a modifier (two letters or digits, such as GP or 59)", field)
-        mod = item.strip().upper()
         if mod not in out:
             out.append(mod)
     if len(out) > 8:

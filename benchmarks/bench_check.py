@@ -3,7 +3,7 @@
 Run:  .venv/bin/python benchmarks/bench_check.py [--policies policies] [--visits 100000] [--seed 7] [--profile]
 Not part of the test run. The figures quoted in notes come from here.
 
-The visits are synthetic but shaped like a clinic's day: every shipped payer, dates 2022-2026, one to five lines of
+The visits are synthetic but shaped like a clinic's day: every shipped payer, dates 2023-2026, one to five lines of
 the common therapy codes with realistic minutes, mostly-right modifiers with some mistakes (missing discipline
 modifier, 59 where no edit exists, CQ on PTA work), billed units on half the lines, notes on a fifth of the
 visits, year-to-date amounts on a third, clock times on a tenth.
@@ -49,7 +49,7 @@ def clock(minutes: int) -> str:
 def synthetic_visits(k: kb.KnowledgeBase, n: int, seed: int) -> list[dict]:
     rnd = random.Random(seed)
     payers = k.payers()
-    start = date(2022, 1, 1)
+    start = date(2023, 1, 1)
     visits = []
     for i in range(n):
         plan = rnd.choice(("PT", "PT", "PT", "OT"))
@@ -72,7 +72,7 @@ def synthetic_visits(k: kb.KnowledgeBase, n: int, seed: int) -> list[dict]:
                 line["start"], line["end"] = clock(t), clock(t + minutes)
             lines.append(line)
         visit = {"claim_id": f"C{i:06d}", "payer": rnd.choice(payers),
-                 "date": (start + timedelta(days=rnd.randrange(5 * 365))).isoformat(), "plan_of_care": plan,
+                 "date": (start + timedelta(days=rnd.randrange(4 * 365))).isoformat(), "plan_of_care": plan,
                  "lines": lines}
         if rnd.random() < 0.33:
             visit["ytd_allowed"] = round(rnd.uniform(0, 4000), 2)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kb import units as unit_methods
 from kb.model import CodeRule, ModifierRule, Mue, PaymentAdjustment, PtpEdit, Threshold, UnitMethod, VisitRule
+from kb.payer import GROUP_OF
 from kb.problems import InputError, QueryError
 from kb.rules import SECTIONS
 
@@ -196,11 +197,8 @@ class Context:
             return edit
 
     def threshold(self, name: str, plan: str) -> Threshold | None:
-        group = _GROUP.get(plan)
+        group = GROUP_OF.get(plan)
         return None if group is None else self.thresholds.get((name, group))
-
-
-_GROUP = {"PT": "PT-SLP", "SLP": "PT-SLP", "OT": "OT"}
 
 
 def _patterns(match: list[str]) -> tuple[re.Pattern[str], ...]:

@@ -15,7 +15,7 @@ from kb import units as unit_methods
 from kb.check.context import CodeFacts, Context, Contexts
 from kb.check.inputs import Line, Visit, as_visit_data, iter_visit_data, to_visit
 from kb.check.result import CheckResult, Finding, LineResult, VisitError, sort_findings
-from kb.model import Rule, Source
+from kb.model import Rule, Source, Threshold
 from kb.problems import InputError, KBError
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ MAI = {
     2: "an absolute date-of-service edit based on policy: units above it are never paid",
     3: "a date-of-service edit based on clinical data: units above it are denied, payable only on appeal",
 }
-GROUP_NAME = {"PT": "PT and SLP", "SLP": "PT and SLP", "OT": "OT"}
 MAX_TIE_CODES = 6  # allocations tried when a tie was broken: all orders of at most this many timed codes
 
 
@@ -65,6 +64,11 @@ def _basis(ctx: Context, rule: Rule, section: str, key: str | None = None) -> st
     """Which policy rule fired: 'payer section key', and the payer it is inherited from."""
     text = f"{ctx.payer} {section} {key or rule.key}"
     return text + (f" (from {rule.declared_by})" if rule.inherited else "")
+
+
+def _group(t: Threshold) -> str:
+    """'PT-SLP' -> 'PT and SLP'."""
+    return t.group.replace("-", " and ")
 
 
 def _s(n: int, word: str = "unit") -> str:
@@ -286,7 +290,8 @@ class _Run:
                 self.add("code.unknown", "error", [i],
                          f"{ln.code} is not in the knowledge base's code catalogue: no rule can be checked for it and "
                          "its minutes are not counted.",
-                         "Check the code for a typo; outpatient therapy codes are 97010-97799, G0283 and the like.")
+                         "Check the code for a typo; if it is right, the code catalogue (codes.yaml) needs an entry "
+                         "for it before it can be checked.")
             elif not f.covered:
                 rule = f.rule
                 assert rule is not None
@@ -436,19 +441,21 @@ class _Run:
     # -- dollar thresholds ---------------------------------------------------------------------------
 
     def check_thresholds(self) -> None:
+        """KX (a threshold-type modifier rule) against the year's amount for the line's discipline group, and any
+        other threshold passed (information)."""
         ctx = self.ctx
         ytd = self.visit.ytd_allowed
         if ytd is None:
             return
-        after: list[float] = []
+        after: list[float] = []  # the year's allowed amount once each line is added (lines without one add 0)
         running = ytd
         for ln in self.lines:
             running += ln.allowed or 0
             after.append(running)
         total = running
         own = any(ln.allowed is not None for ln in self.lines)
-        missing: dict[tuple[str, str, str], tuple[Any, Any, list[int]]] = {}
-        unneeded: dict[tuple[str, str, str], tuple[Any, Any, list[int]]] = {}
+        missing: dict[tuple[str, str], tuple[Any, Threshold, list[int]]] = {}
+        unneeded: dict[tuple[str, str], tuple[Any, Threshold, list[int]]] = {}
         for i, (ln, f) in enumerate(zip(self.lines, self.facts, strict=True)):
             plan = self.plans[i]
             if f is None or plan is None:
@@ -459,42 +466,42 @@ class _Run:
                     continue
                 has = any(m in ln.modifiers for m in r.modifiers)
                 if after[i] > t.amount and not has:
-                    missing.setdefault((plan, r.id, t.key), (r, t, []))[2].append(i)
+                    missing.setdefault((r.id, t.key), (r, t, []))[2].append(i)
                 elif has and total <= t.amount:
-                    unneeded.setdefault((plan, r.id, t.key), (r, t, []))[2].append(i)
-        for (plan, _, _), (r, t, lines) in missing.items():
-            amount = f"${after[lines[-1]]:,.2f}" + (" with this visit's allowed amounts" if own
-                                                    else " before this visit")
+                    unneeded.setdefault((r.id, t.key), (r, t, []))[2].append(i)
+        for r, t, lines in missing.values():
+            when = "with this visit's allowed amounts" if own else "before this visit"
+            amount = f"${after[lines[-1]]:,.2f} {when}"
+            codes, mods, one = _listing([self.lines[k].code for k in lines]), _listing(r.modifiers), len(lines) == 1
             self.add("modifier.kx-missing", "error", lines,
-                     f"the year's allowed amount for {GROUP_NAME[plan]} therapy ({amount}) is over the {t.year} "
-                     f"{t.name} threshold of ${t.amount:,.2f}: {_listing([self.lines[k].code for k in lines])} "
-                     f"need{'s' if len(lines) == 1 else ''} {_listing(r.modifiers)} or {ctx.name} denies "
-                     f"{'it' if len(lines) == 1 else 'them'}.",
-                     f"Add {_listing(r.modifiers)} to {'the line' if len(lines) == 1 else 'each line'}, and make sure "
-                     "the record documents the medical necessity it attests.",
-                     r.sources + t.sources, _basis(ctx, r, "modifier_rules"))
-        for (plan, _, _), (r, t, lines) in unneeded.items():
+                     f"the year's allowed amount for {_group(t)} therapy ({amount}) is over the {t.year} {t.name} "
+                     f"threshold of ${t.amount:,.2f}: {codes} need{'s' if one else ''} {mods} or {ctx.name} denies "
+                     f"{'it' if one else 'them'}.",
+                     f"Add {mods} to {'the line' if one else 'each line'}, and make sure the record documents the "
+                     "medical necessity it attests.", r.sources + t.sources, _basis(ctx, r, "modifier_rules"))
+        for r, t, lines in unneeded.values():
             unknown = "" if all(ln.allowed is not None for ln in self.lines) else (
                 " (this visit's own allowed amount is not given: if it takes the year past the threshold, keep it)")
+            mods = _listing(r.modifiers)
             self.add("modifier.kx-unneeded", "warning", lines,
-                     f"{_listing(r.modifiers)} is on {_listing([self.lines[k].code for k in lines])} but the year's "
-                     f"allowed amount for {GROUP_NAME[plan]} therapy (${total:,.2f}) is not over the {t.year} "
-                     f"{t.name} threshold of ${t.amount:,.2f}{unknown}; using it with no sign the threshold will be "
-                     "reached is treated as abusive.",
-                     f"Remove {_listing(r.modifiers)} until the threshold is passed.",
+                     f"{mods} is on {_listing([self.lines[k].code for k in lines])} but the year's allowed amount for "
+                     f"{_group(t)} therapy (${total:,.2f}) is not over the {t.year} {t.name} threshold of "
+                     f"${t.amount:,.2f}{unknown}; using it with no sign the threshold will be reached is treated as "
+                     "abusive.", f"Remove {mods} until the threshold is passed.",
                      r.sources + t.sources, _basis(ctx, r, "modifier_rules"))
-        plans = {p for p in self.plans if p}
         for name in ctx.plain_thresholds:
-            for plan in sorted(plans):
-                t = ctx.threshold(name, plan)
+            passed: dict[str, tuple[Threshold, list[int]]] = {}
+            for i, plan in enumerate(self.plans):
+                t = ctx.threshold(name, plan) if plan else None
                 if t is not None and total > t.amount:
-                    self.add(f"threshold.{name.lower()}", "info",
-                             [k for k, p in enumerate(self.plans) if p == plan],
-                             f"the year's allowed amount for {GROUP_NAME[plan]} therapy (${total:,.2f}) is over the "
-                             f"{t.year} {name} threshold of ${t.amount:,.2f}"
-                             + (f": {t.notes.split('. ')[0].rstrip('.')}." if t.notes else "."),
-                             "Make sure the record supports medical necessity for every service.",
-                             t.sources, _basis(ctx, t, "thresholds"))
+                    passed.setdefault(t.key, (t, []))[1].append(i)
+            for t, lines in passed.values():
+                self.add(f"threshold.{name.lower()}", "info", lines,
+                         f"the year's allowed amount for {_group(t)} therapy (${total:,.2f}) is over the {t.year} "
+                         f"{name} threshold of ${t.amount:,.2f}"
+                         + (f": {t.notes.split('. ')[0].rstrip('.')}." if t.notes else "."),
+                         "Make sure the record supports medical necessity for every service.",
+                         t.sources, _basis(ctx, t, "thresholds"))
 
     # -- bundling ------------------------------------------------------------------------------------
 

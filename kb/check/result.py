@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from kb.model import Source
 
@@ -156,10 +156,11 @@ class VisitError:
     claim_id: str | None = None
     index: int | None = None  # position in the batch (0-based)
 
-    findings = ()
-    lines = ()
-    ok = False
-    rules: frozenset[str] = frozenset()
+    # what a CheckResult has, so code that walks a batch can treat both alike
+    findings: ClassVar[tuple[Finding, ...]] = ()
+    lines: ClassVar[tuple[LineResult, ...]] = ()
+    ok: ClassVar[bool] = False
+    rules: ClassVar[frozenset[str]] = frozenset()
 
     def __str__(self) -> str:
         who = (f"claim {self.claim_id}" if self.claim_id

@@ -98,7 +98,7 @@ class CodePage:
                 timed_cell += f"<br>[**not covered**]({self.rule_link(pid, 'code_rules', self.code)})"
             counts = [str(view.units({self.code: m})[self.code]) for m in MINUTES]
             caps = []
-            if method.daily_cap is not None:
+            if method.daily_cap is not None and (method.cap_codes is None or self.code in method.cap_codes):
                 caps.append(f"[{method.daily_cap} timed units]({links.rel(self.page, ppage, 'units')})")
             if rule is not None and rule.daily_cap is not None:
                 caps.append(f"[{rule.daily_cap} of this code]"
@@ -195,6 +195,8 @@ class CodePage:
                 for r in own_method:
                     method = ctx.model["methods"].get(r["method"], {}).get("name", r["method"])
                     cap = f", at most {r['daily_cap']} timed units a day" if r.get("daily_cap") is not None else ""
+                    if cap and r.get("cap_codes") is not None:
+                        cap += " (this code " + ("counts" if self.code in r["cap_codes"] else "does not count") + ")"
                     method_rows.append([f"[unit method]({links.rel(self.page, ppage, 'units')})", md(method + cap),
                                         *cite.meta(self.page, r, ctx.as_of), md(r.get("notes") or "")])
                 rows[:0] = method_rows

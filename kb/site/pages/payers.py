@@ -77,9 +77,23 @@ def method_words(ctx: SiteContext, page: str, rule: dict[str, Any] | None, basis
     if rule.get("daily_cap") is not None:
         scope = str(rule.get("cap_scope") or "").replace("-", " ")
         text += f", at most {rule['daily_cap']} timed units a day" + (f" ({md(scope)})" if scope else "")
+        if rule.get("cap_codes") is not None:
+            text += f" on {plural(len(rule['cap_codes']), 'listed code')}"
     if basis:
         text += f" <span class=\"kb-since\">since {md(rule.get('effective_from') or '?')}</span> " + \
             cite.grade(rule.get("evidence"))
+    return text
+
+
+def cap_words(page: str, ctx: SiteContext, rule: dict[str, Any]) -> str:
+    """A unit method's daily cap in words: '4 a day (per discipline), counting only 97110, … (15 codes)'."""
+    cap = rule.get("daily_cap")
+    if cap is None:
+        return ""
+    text = f"{cap} a day" + (f" ({md(str(rule['cap_scope']).replace('-', ' '))})" if rule.get("cap_scope") else "")
+    if rule.get("cap_codes") is not None:
+        codes = rule["cap_codes"]
+        text += f", counting only {codes_links(page, codes, ctx, limit=40)} ({plural(len(codes), 'code')})"
     return text
 
 
@@ -188,9 +202,7 @@ class PayerPage:
         rows = []
         for rule in self.rules("unit_methods"):
             method = self.ctx.model["methods"].get(rule["method"], {})
-            cap = rule.get("daily_cap")
-            cap_text = "—" if cap is None else f"{cap} a day" + (
-                f" ({md(str(rule.get('cap_scope')).replace('-', ' '))})" if rule.get("cap_scope") else "")
+            cap_text = cap_words(self.page, self.ctx, rule) or "—"
             rows.append(self.row("unit_methods", rule, [
                 f"[{md(method.get('name', rule['method']))}]({links.rel(self.page, links.METHODS, rule['method'])})",
                 cap_text,
@@ -324,9 +336,9 @@ class PayerPage:
         out = ["## Unit caps {#caps}"]
         capped = [r for r in self.rules("unit_methods") if r.get("daily_cap") is not None]
         if capped:
-            out.append("Daily cap on all timed units: " + "; ".join(
-                f"{r['daily_cap']} a day ({md(str(r.get('cap_scope') or 'per visit').replace('-', ' '))}), "
-                f"{cite.period(r, self.day)}" for r in capped) + " — see [How units are counted](#units).")
+            out.append("Daily cap on timed units: " + "; ".join(
+                f"{cap_words(self.page, self.ctx, r)}, {cite.period(r, self.day)}" for r in capped)
+                + " — see [How units are counted](#units).")
         code_caps = [r for r in self.rules("code_rules") if r.get("daily_cap") is not None]
         if code_caps:
             out.append("### Units a day per code {#code-caps}")

@@ -159,17 +159,21 @@
     timed.forEach(function (t) { minutes[t[0]] = t[1]; });
     var result = timed.length ? METHODS[name](timed, p) : [{}, [], false];
     var units = result[0], steps = result[1], tie = result[2];
-    var timedOrder = timed.map(function (t) { return t[0]; });
-    var sum = timedOrder.reduce(function (a, c) { return a + units[c]; }, 0);
+    // the daily cap counts (and cuts) only the capped codes: every timed code unless the rule lists them
+    var allCodes = !p.capCodes;
+    var capped = timed.map(function (t) { return t[0]; }).filter(function (c) {
+      return allCodes || p.capCodes.indexOf(c) >= 0;
+    });
+    var sum = capped.reduce(function (a, c) { return a + units[c]; }, 0);
     if (p.dailyCap !== null && p.dailyCap !== undefined && sum > p.dailyCap) {
       var over = sum - p.dailyCap, cuts = [];
-      timedOrder.slice().sort(function (a, b) { return (minutes[a] - minutes[b]) || cmp(a, b); })
+      capped.slice().sort(function (a, b) { return (minutes[a] - minutes[b]) || cmp(a, b); })
         .forEach(function (c) {
           var take = Math.min(over, units[c]);
           if (take) { units[c] -= take; over -= take; cuts.push(c + " -" + take); }
         });
-      steps.push("Daily cap of " + p.dailyCap + " timed units: removed from the codes with the fewest minutes (" +
-        cuts.join(", ") + ").");
+      steps.push("Daily cap of " + p.dailyCap + " " + (allCodes ? "timed units" : "units of the capped codes") +
+        ": removed from the codes with the fewest minutes (" + cuts.join(", ") + ").");
     }
     codeCaps.forEach(function (cc) {
       var c = cc[0], cap = cc[1];
@@ -232,7 +236,8 @@
       if (cr && cr.daily_cap !== null && cr.daily_cap !== undefined) caps.push([t[0], cr.daily_cap]);
       if (cr) used.push(cr);
     });
-    var params = { unit: UNIT_MINUTES, minimum: rule.minimum_minutes || 8, dailyCap: rule.daily_cap };
+    var params = { unit: UNIT_MINUTES, minimum: rule.minimum_minutes || 8, dailyCap: rule.daily_cap,
+      capCodes: rule.cap_codes || null };
     var counted = count(rule.method, clean, timedCodes, params, caps);
     var method = DATA.methods[rule.method];
     var first = payer.name + " counts units by " + (method ? method.name : rule.method) + " (in force since " +

@@ -264,15 +264,20 @@ class PayerView:
             clean[code] = value
         return clean
 
-    def explain_units(self, minutes: Mapping[str, int]) -> UnitsExplanation:
-        """Units per code for one visit, with every step in words and the rule's source."""
-        clean = self._checked_minutes(minutes)
+    def unit_params(self) -> unit_methods.Params:
+        """The parameters the unit method in force counts with (minimum minutes, daily cap and the codes it counts)."""
         rule = self.unit_method()
-        params = unit_methods.Params(
+        return unit_methods.Params(
             minimum_minutes=rule.minimum_minutes or 8,
             daily_cap=rule.daily_cap,
             cap_codes=frozenset(rule.cap_codes) if rule.cap_codes is not None else None,
         )
+
+    def explain_units(self, minutes: Mapping[str, int]) -> UnitsExplanation:
+        """Units per code for one visit, with every step in words and the rule's source."""
+        clean = self._checked_minutes(minutes)
+        rule = self.unit_method()
+        params = self.unit_params()
         timed = {c for c in clean if self.timed(c)}
         caps = {}
         for c in clean:

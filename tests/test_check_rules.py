@@ -437,3 +437,17 @@ def test_findings_come_from_the_payers_rules(k):
     mini = kb.load(Path(__file__).parent / "fixtures" / "mini")
     r = mini.check(visit(line("97530", 60, "GP", units=4), line("97535", 20, "GP"), payer="medicare"))
     assert r.rules == set()  # mini medicare has no 97530 cap and no required-modifier rule
+
+
+def test_daily_cap_on_listed_codes(k):
+    """A cap that counts only the codes it lists: other timed codes are neither counted nor cut."""
+    lines = (line("97110", 30, "GP", units=2), line("97112", 30, "GP", units=2), line("97140", 30, "GP", units=2))
+    r = k.check(visit(*lines, payer="checkpay-listed-cap"))
+    f = only(r, "cap.daily-units")
+    assert f.severity == "error" and f.lines == (0, 1)
+    assert "4 units of 97110 and 97112 together are billed" in f.message
+    p = k.payer("checkpay-listed-cap", as_of=date(2026, 3, 2))
+    assert r.units == p.units({"97110": 30, "97112": 30, "97140": 30})
+    assert r.units["97140"] == 2 and r.units["97110"] + r.units["97112"] == 2
+    fixed = [{**ln, "units": r.units[ln["code"]]} for ln in lines]
+    assert k.check(visit(*fixed, payer="checkpay-listed-cap")).rules == set()

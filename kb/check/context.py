@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -103,9 +103,12 @@ class Context:
                              "base cannot check a visit outside every policy period", "date") from None
         self.method = self.unit_rule.method
         self.method_name = kb.model["methods"][self.method]["name"]
-        self.params = unit_methods.Params(minimum_minutes=self.unit_rule.minimum_minutes or 8,
-                                          daily_cap=self.unit_rule.daily_cap)
-        self.uncapped = unit_methods.Params(minimum_minutes=self.params.minimum_minutes)
+        self.params = view.unit_params()
+        self.uncapped = replace(self.params, daily_cap=None, cap_codes=None)
+        # the codes the payer's daily cap counts (None: every timed code), and how to name them
+        self.cap_codes = self.params.cap_codes
+        self.cap_counts = "timed units" if self.cap_codes is None else "units of the codes it caps"
+
         self.shape = method_shape(self.method, self.uncapped)
         self.modifier_rules: list[ModifierRule] = view.modifier_rules()
         self.adjustments: list[PaymentAdjustment] = view.payment_adjustments()

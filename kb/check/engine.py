@@ -238,8 +238,9 @@ class _Run:
                 why = f"{ctx.name} uses the {ctx.method_name}: {c}'s {self.minutes[c]} minutes give {u}"
             if c in self.caps and self.uncapped().get(c, 0) > u:
                 why += f" after the payer's daily limit of {self.caps[c]} for the code"
-            elif rule.daily_cap is not None and sum(self.uncapped()[t] for t in self.timed) > timed_units:
-                why += f" after the payer's daily cap of {rule.daily_cap} timed units"
+            elif rule.daily_cap is not None and sum(self.uncapped()[t] for t in self.capped_codes()) > sum(
+                    units[t] for t in self.capped_codes()):
+                why += f" after the payer's daily cap of {rule.daily_cap} {ctx.cap_counts}"
             if self.counted.tie_broken:
                 why += " (a tie between codes was broken; any allocation the tie allows is accepted)"
             lines = self.by_code[c]
@@ -441,8 +442,9 @@ class _Run:
     # -- dollar thresholds ---------------------------------------------------------------------------
 
     def check_thresholds(self) -> None:
-        """KX (a threshold-type modifier rule) against the year's amount for the line's discipline group, and any
-        other threshold passed (information)."""
+        """A threshold-type modifier rule (KX) against the year's amount for the line's discipline group: reported
+        as modifier.<modifier>-missing / -unneeded (modifier.kx-missing for KX); any other threshold passed is
+        information (threshold.<name>)."""
         ctx = self.ctx
         ytd = self.visit.ytd_allowed
         if ytd is None:
@@ -473,7 +475,7 @@ class _Run:
             when = "with this visit's allowed amounts" if own else "before this visit"
             amount = f"${after[lines[-1]]:,.2f} {when}"
             codes, mods, one = _listing([self.lines[k].code for k in lines]), _listing(r.modifiers), len(lines) == 1
-            self.add("modifier.kx-missing", "error", lines,
+            self.add(f"modifier.{r.modifiers[0].lower()}-missing", "error", lines,
                      f"the year's allowed amount for {_group(t)} therapy ({amount}) is over the {t.year} {t.name} "
                      f"threshold of ${t.amount:,.2f}: {codes} need{'s' if one else ''} {mods} or {ctx.name} denies "
                      f"{'it' if one else 'them'}.",
@@ -483,7 +485,7 @@ class _Run:
             unknown = "" if all(ln.allowed is not None for ln in self.lines) else (
                 " (this visit's own allowed amount is not given: if it takes the year past the threshold, keep it)")
             mods = _listing(r.modifiers)
-            self.add("modifier.kx-unneeded", "warning", lines,
+            self.add(f"modifier.{r.modifiers[0].lower()}-unneeded", "warning", lines,
                      f"{mods} is on {_listing([self.lines[k].code for k in lines])} but the year's allowed amount for "
                      f"{_group(t)} therapy (${total:,.2f}) is not over the {t.year} {t.name} threshold of "
                      f"${t.amount:,.2f}{unknown}; using it with no sign the threshold will be reached is treated as "
@@ -573,31 +575,37 @@ class _Run:
                                 if mue.mai == 3 else "."),
                              mue.sources, _basis(ctx, mue, "mues"))
 
+    def capped_codes(self) -> list[str]:
+        """The visit's codes the payer's daily cap counts (its timed codes, or those the cap lists), in line order."""
+        cap_codes = self.ctx.cap_codes
+        return [c for c in self.minutes if c in self.timed and (cap_codes is None or c in cap_codes)]
+
     def check_caps(self) -> None:
         ctx = self.ctx
         rule = ctx.unit_rule
-        if rule.daily_cap is not None and self.timed:
-            timed_lines = [i for c in self.timed for i in self.by_code[c]]
+        capped = self.capped_codes()
+        if rule.daily_cap is not None and capped:
+            cap_lines = [i for c in capped for i in self.by_code[c]]
             scope = f" ({rule.cap_scope.replace('-', ' ')})" if rule.cap_scope else ""
             basis = _basis(ctx, rule, "unit_methods", rule.method)
-            if any(self.lines[i].units is not None for i in timed_lines):
-                n = sum(self.effective[i] or 0 for i in timed_lines)
+            what = ctx.cap_counts if ctx.cap_codes is None else f"units of {_listing(capped)} together"
+            if any(self.lines[i].units is not None for i in cap_lines):
+                n = sum(self.effective[i] or 0 for i in cap_lines)
                 if n > rule.daily_cap:
-                    self.add("cap.daily-units", "error", timed_lines,
-                             f"{_s(n, 'timed unit')} are billed; {ctx.name} pays at most {rule.daily_cap} timed units "
+                    self.add("cap.daily-units", "error", cap_lines,
+                             f"{n} {what} are billed; {ctx.name} pays at most {rule.daily_cap} {ctx.cap_counts} "
                              f"per date of service{scope}.",
-                             f"Bill at most {rule.daily_cap} timed units: "
-                             + ", ".join(f"{c} × {self.counted.units[c]}" for c in self.minutes
-                                         if c in self.timed) + ".",
+                             f"Bill at most {rule.daily_cap}: "
+                             + ", ".join(f"{c} × {self.counted.units[c]}" for c in capped) + ".",
                              rule.sources, basis)
             else:
-                full = sum(self.uncapped()[c] for c in self.timed)
+                full = sum(self.uncapped()[c] for c in capped)
                 if full > rule.daily_cap:
-                    dropped = [f"{c} -{self.uncapped()[c] - self.counted.units[c]}" for c in self.minutes
-                               if c in self.timed and self.uncapped()[c] > self.counted.units[c]]
-                    self.add("cap.daily-units", "info", timed_lines,
-                             f"the minutes support {_s(full, 'timed unit')}, but {ctx.name} pays at most "
-                             f"{rule.daily_cap} per date of service{scope}; the units shown already drop "
+                    dropped = [f"{c} -{self.uncapped()[c] - self.counted.units[c]}" for c in capped
+                               if self.uncapped()[c] > self.counted.units[c]]
+                    self.add("cap.daily-units", "info", cap_lines,
+                             f"the minutes support {full} {what}, but {ctx.name} pays at most {rule.daily_cap} "
+                             f"{ctx.cap_counts} per date of service{scope}; the units shown already drop "
                              f"{full - rule.daily_cap} ({', '.join(dropped)}).",
                              "Bill the units shown; the rest is not payable.", rule.sources, basis)
         for code, cap in self.caps.items():

@@ -27,6 +27,7 @@ from kb.knowledge import KnowledgeBase
 from kb.problems import KBError
 from kb.site import paths
 from kb.site.context import Page, SiteContext
+from kb.site.htmltables import Link, check_links, convert
 from kb.site.pages import calculator, changes, codes, compare, home, methods, modifiers, payers, reference, sources
 from kb.site.text import front_matter
 
@@ -70,10 +71,10 @@ def last_changed(policies: Path) -> str:
     return committed
 
 
-def write_page(folder: Path, page: Page) -> None:
+def write_page(folder: Path, page: Page, found: list[Link]) -> None:
     target = folder / page.path
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(front_matter(page.title, page.hide) + page.body, encoding="utf-8")
+    target.write_text(front_matter(page.title, page.hide) + convert(page.body, page.path, found), encoding="utf-8")
 
 
 def fill_markers(text: str, ctx: SiteContext, where: str) -> str:
@@ -86,8 +87,13 @@ def fill_markers(text: str, ctx: SiteContext, where: str) -> str:
     return MARKER.sub(replace, text)
 
 
-def generate(ctx: SiteContext, source: Path, site_dir: Path | None = None) -> int:
-    """Write every page of the site as Markdown into `source` (emptied first); returns the page count."""
+def generate(ctx: SiteContext, source: Path, site_dir: Path | None = None,
+             found: list[Link] | None = None) -> int:
+    """Write every page of the site as Markdown into `source` (emptied first); returns the page count.
+
+    Links inside generated tables are appended to `found` (check them with htmltables.check_links
+    once MkDocs has built the pages)."""
+    found = [] if found is None else found
     site_dir = site_dir or paths.site_source()
     if source.exists():
         shutil.rmtree(source)
@@ -101,8 +107,8 @@ def generate(ctx: SiteContext, source: Path, site_dir: Path | None = None) -> in
         target = source / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if hand.suffix == ".md":
-            target.write_text(fill_markers(hand.read_text(encoding="utf-8"), ctx, f"site/pages/{rel}"),
-                              encoding="utf-8")
+            text = fill_markers(hand.read_text(encoding="utf-8"), ctx, f"site/pages/{rel}")
+            target.write_text(convert(text, rel.as_posix(), found), encoding="utf-8")
             count += 1
         else:
             shutil.copy2(hand, target)
@@ -110,7 +116,7 @@ def generate(ctx: SiteContext, source: Path, site_dir: Path | None = None) -> in
         for page in generator(ctx):
             if (source / page.path).exists():
                 raise SiteError(f"generated page {page.path} would overwrite a hand-written page")
-            write_page(source, page)
+            write_page(source, page, found)
             count += 1
     (source / calculator.DATA_FILE).parent.mkdir(parents=True, exist_ok=True)
     (source / calculator.DATA_FILE).write_text(calculator.data_script(ctx), encoding="utf-8")
@@ -127,14 +133,19 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def run_mkdocs(source: Path, output: Path, config: Path | None = None) -> None:
-    """MkDocs on the generated source, strict; the output folder is replaced only on success."""
+def run_mkdocs(source: Path, output: Path, config: Path | None = None,
+               check: Callable[[Path], list[str]] | None = None) -> None:
+    """MkDocs on the generated source, strict; the output folder is replaced only on success.
+
+    `check(built_folder)` returns problems with the fresh build (any fails it) before it replaces
+    the output."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's notice about MkDocs 2 is not a problem here
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     config = config or paths.site_source() / "mkdocs.yml"
+    source, output = source.resolve(), output.resolve()  # MkDocs reads relative paths from the config's folder
     output.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.new-"))
     collect = _Collect()
@@ -155,6 +166,11 @@ def run_mkdocs(source: Path, output: Path, config: Path | None = None) -> None:
     if collect.messages:
         shutil.rmtree(fresh, ignore_errors=True)
         raise SiteError("MkDocs warnings:\n" + "\n".join(f"  {m}" for m in collect.messages))
+    problems = check(fresh) if check is not None else []
+    if problems:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise SiteError(f"{len(problems)} broken link(s) in the generated tables:\n"
+                        + "\n".join(f"  {p}" for p in problems[:50]))
     old = output.with_name(f".{output.name}.old-{os.getpid()}")
     if output.exists():
         output.rename(old)
@@ -182,8 +198,9 @@ def build_site(
     ctx = SiteContext(kb, as_of or date.today(),
                       last_changed=last_changed(policies) if policies is not None else "unknown")
     source = source or paths.source_dir_for(output)
-    generate(ctx, source)
+    found: list[Link] = []
+    generate(ctx, source, found=found)
     generated = time.perf_counter() - started
-    run_mkdocs(source, output)
+    run_mkdocs(source, output, check=lambda built: check_links(found, source, built))
     pages, size = folder_size(output)
     return BuildResult(output, source, pages, size, time.perf_counter() - started, generated)

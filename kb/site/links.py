@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from kb.site.text import slug
@@ -43,8 +44,12 @@ def modifier_page(modifier: str) -> str:
 
 def rel(from_page: str, to_page: str, anchor: str | None = None) -> str:
     """A link from one Markdown page to another (and an anchor on it), relative as MkDocs wants."""
-    path = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
-    return path + (f"#{anchor}" if anchor else "")
+    return _rel(from_page, to_page) + (f"#{anchor}" if anchor else "")
+
+
+@lru_cache(maxsize=16384)
+def _rel(from_page: str, to_page: str) -> str:
+    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
 
 
 def url_of(page: str) -> str:
@@ -58,11 +63,15 @@ def url_of(page: str) -> str:
 
 def href(from_page: str, to_page: str, query: dict[str, str] | list[tuple[str, str]] | None = None) -> str:
     """A URL for a raw HTML link (MkDocs does not rewrite those): relative between built pages."""
+    return _href(from_page, to_page) + ("?" + urlencode(query) if query else "")
+
+
+@lru_cache(maxsize=16384)
+def _href(from_page: str, to_page: str) -> str:
     here = url_of(from_page).rstrip("/") or "."
     target = url_of(to_page).rstrip("/") or "."
     path = posixpath.relpath(target, here)
-    path = "./" if path == "." else path + "/"
-    return path + ("?" + urlencode(query) if query else "")
+    return "./" if path == "." else path + "/"
 
 
 def calculator_href(from_page: str, payer: str, day: str, minutes: list[tuple[str, int]],

@@ -12,14 +12,19 @@ import html
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 # Characters that may stay as they are in Markdown inline text. Everything else in ASCII
 # punctuation becomes a numeric character reference; so do control characters.
 _PLAIN = set(" ,;:/%@?'\"$.-()=+") | set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _SLUG = re.compile(r"[^a-z0-9]+")
-_ATTR = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
-         **{ch: f"&#{ord(ch)};" for ch in "[]()*_`\\{}|!^~#\r\n\t"}}
+_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+                       **{ch: f"&#{ord(ch)};" for ch in "[]()*_`\\{}|!^~#\r\n\t"}})
+# md(): line breaks -> spaces, every other ASCII character outside _PLAIN -> a numeric reference
+_MD_TABLE = str.maketrans({
+    chr(i): (" " if chr(i) in "\r\n\t" else f"&#{i};") for i in range(128) if chr(i) not in _PLAIN
+})
 
 
 def md(value: Any) -> str:
@@ -28,16 +33,15 @@ def md(value: Any) -> str:
     Line breaks become spaces, so a cell or a line stays one line. Use `md_block` for text that
     starts a line.
     """
-    text = "" if value is None else str(value)
-    out = []
-    for ch in text:
-        if ch in "\r\n\t":
-            out.append(" ")
-        elif ch in _PLAIN or (ord(ch) > 127 and ch.isprintable()):
-            out.append(ch)
-        else:
-            out.append(f"&#{ord(ch)};")
-    return "".join(out)
+    return _md("" if value is None else str(value))
+
+
+@lru_cache(maxsize=65536)
+def _md(text: str) -> str:
+    out = text.translate(_MD_TABLE)
+    if not out.isascii():
+        out = "".join(ch if ch.isprintable() or ch.isascii() else f"&#{ord(ch)};" for ch in out)
+    return out
 
 
 def md_block(value: Any) -> str:
@@ -56,7 +60,7 @@ def attr(value: Any) -> str:
     link and emphasis patterns before it sets raw HTML aside, so a `[x](y)` inside an attribute
     would otherwise become an <a href="y"> there and break out of the quotes.
     """
-    return "".join(_ATTR.get(ch, ch) for ch in ("" if value is None else str(value)))
+    return ("" if value is None else str(value)).translate(_ATTR)
 
 
 def safe_url(url: Any) -> str | None:

@@ -130,3 +130,36 @@ def test_junk_is_an_input_error_never_a_traceback(junk):
         assert err.field
     results = list(K.check_many([junk, {"payer": "checkpay", "date": "2026-03-02", "lines": [{"code": "97161"}]}]))
     assert len(results) == 2 and isinstance(results[1], CheckResult)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(["97110", "97112", "97116", "97140", "97530", "97535"]),
+                          st.integers(1, 40)), min_size=2, max_size=4, unique_by=lambda t: t[0]),
+       st.sampled_from(["checkpay", "checkpay-listed-cap"]))
+def test_every_allocation_a_tie_allows_is_accepted(pairs, payer):
+    """Brute force: rank the timed codes in every order, count, and bill each answer; none is a mismatch."""
+    import itertools
+
+    from kb import units as unit_methods
+
+    p = K.payer(payer, as_of=date(2026, 3, 2))
+    minutes = dict(pairs)
+    if not p.explain_units(minutes).tie_broken:
+        return
+    params, codes = p.unit_params(), sorted(minutes)
+    for order in itertools.permutations(codes):
+        label = {c: f"{k:05d}" for k, c in enumerate(order)}
+        back = {v: c for c, v in label.items()}
+        params_for = params if params.cap_codes is None else \
+            type(params)(params.unit_minutes, params.minimum_minutes, params.daily_cap,
+                         frozenset(label[c] for c in params.cap_codes if c in label))
+        got = unit_methods.count(p.unit_method().method, {label[c]: m for c, m in minutes.items()},
+                                 set(label.values()), params_for, {label["97530"]: 2} if "97530" in label else None)
+        billed = {back[c]: u for c, u in got.units.items()}
+        r = K.check(visit_of(payer, [{"code": c, "minutes": m, "units": billed[c], "modifiers": ["GP"]}
+                                     for c, m in minutes.items()]))
+        assert "units.mismatch" not in r.rules, (billed, str(r))
+
+
+def visit_of(payer: str, lines: list[dict]) -> dict:
+    return {"payer": payer, "date": "2026-03-02", "plan_of_care": "PT", "lines": lines}

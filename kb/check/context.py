@@ -135,7 +135,6 @@ class Context:
         self._codes: dict[str, CodeFacts | None] = {}
         self._ptp: dict[tuple[str, str], PtpEdit | None] = {}
         self.ties: dict[tuple[Any, ...], list[dict[str, int]]] = {}  # allocations a broken tie allows, by minutes
-        self._counts: dict[tuple[Any, ...], unit_methods.Counted] = {}
 
     # -- codes -----------------------------------------------------------------------------------
 
@@ -178,17 +177,10 @@ class Context:
 
     def count(self, minutes: dict[str, int], timed: set[str], caps: dict[str, int],
               capped: bool = True) -> unit_methods.Counted:
-        """The payer's unit count for a visit's minutes per code (kept: the same minutes recur across visits).
-        The result is shared: read it, do not change it."""
-        key = (capped, tuple((c, m, c in timed) for c, m in minutes.items()), tuple(caps.items()))
-        found = self._counts.get(key)
-        if found is None:
-            if len(self._counts) >= 50_000:
-                self._counts.clear()
-            found = self._counts[key] = unit_methods.count(self.method, minutes, timed,
-                                                           self.params if capped else self.uncapped,
-                                                           (caps or None) if capped else None)
-        return found
+        """The payer's unit count for a visit's minutes per code (with its daily caps, or without any)."""
+        if capped:
+            return unit_methods.count(self.method, minutes, timed, self.params, caps or None)
+        return unit_methods.count(self.method, minutes, timed, self.uncapped)
 
     def ptp(self, a: str, b: str) -> PtpEdit | None:
         """The bundling edit in force between two codes (either order), cached."""

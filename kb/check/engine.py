@@ -11,7 +11,6 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from kb import units as unit_methods
 from kb.check.context import CodeFacts, Context, Contexts
 from kb.check.inputs import Line, Visit, as_visit_data, iter_visit_data, to_visit
 from kb.check.result import CheckResult, Finding, LineResult, VisitError, sort_findings
@@ -26,7 +25,7 @@ MAI = {
     2: "an absolute date-of-service edit based on policy: units above it are never paid",
     3: "a date-of-service edit based on clinical data: units above it are denied, payable only on appeal",
 }
-MAX_TIE_CODES = 6  # allocations tried when a tie was broken: all orders of at most this many timed codes
+MAX_TIE_CODES = 6  # a broken tie: every order of at most this many differently billed codes is tried
 
 
 class Checker:
@@ -187,23 +186,25 @@ class _Run:
             self._uncapped = self.ctx.count(self.minutes, self.timed, {}, capped=False).units
         return self._uncapped
 
-    def tie_alternatives(self) -> list[dict[str, int]]:
-        """Every allocation the method allows when it broke a tie: the same counting with the timed codes ranked
-        in every order (the method breaks ties by code order, so each order gives one allowed answer). Kept per
-        context, by the visit's timed minutes and caps."""
-        timed = [c for c in self.minutes if c in self.timed]
-        key = (tuple((c, self.minutes[c]) for c in timed), tuple(sorted(self.caps.items())))
+    def tie_alternatives(self, wrong: list[str]) -> list[dict[str, int]]:
+        """The allocations the method also allows when it broke a tie, as far as the codes billed differently are
+        concerned: the same counting with those codes ranked in every other order among themselves (the method
+        breaks ties by code order, so each order gives one allowed answer). Kept per context."""
+        timed = sorted(c for c in self.minutes if c in self.timed)
+        key = (tuple((c, self.minutes[c]) for c in timed), tuple(sorted(self.caps.items())), tuple(sorted(wrong)))
         found = self.ctx.ties.get(key)
         if found is not None:
             return found
         found = []
-        if len(timed) <= MAX_TIE_CODES:
-            for order in itertools.permutations(timed):
-                label = {c: f"{k:05d}" for k, c in enumerate(order)}
+        rank = {c: f"{k:05d}" for k, c in enumerate(timed)}
+        slots = [rank[c] for c in wrong]
+        if len(wrong) <= MAX_TIE_CODES:
+            for order in itertools.permutations(wrong):
+                label = {**rank, **dict(zip(order, slots, strict=True))}
                 back = {v: c for c, v in label.items()}
                 minutes = {label[c]: self.minutes[c] for c in timed}
                 caps = {label[c]: cap for c, cap in self.caps.items() if c in label}
-                got = unit_methods.count(self.ctx.method, minutes, set(minutes), self.ctx.params, caps or None)
+                got = self.ctx.count(minutes, set(minutes), caps)
                 units = {back[c]: u for c, u in got.units.items()}
                 if units not in found:
                     found.append(units)
@@ -224,7 +225,7 @@ class _Run:
                 not self.timed <= self.billed_given
                 or sum(self.billed[c] for c in self.timed) == sum(units[c] for c in self.timed)):
             given = [c for c in self.billed_given if c in self.timed]
-            if any(all(alt[c] == self.billed[c] for c in given) for alt in self.tie_alternatives()):
+            if any(all(alt[c] == self.billed[c] for c in given) for alt in self.tie_alternatives(wrong)):
                 return
         timed_units = sum(units[c] for c in self.timed)
         for c in wrong:

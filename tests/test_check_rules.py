@@ -142,7 +142,7 @@ def test_code_unknown(k):
 def test_code_not_covered_from_its_effective_date(k):
     r = k.check(visit(line("97035", 20, "GP")))
     f = only(r, "code.not-covered")
-    assert f.severity == "error" and "does not pay for 97035" in f.message and "code_rules 97035" in f.basis
+    assert f.severity == "error" and "97035 is not paid" in f.message and "code_rules 97035" in f.basis
     assert k.check(visit(line("97035", 20, "GP"), day="2024-12-31")).rules == set()
 
 
@@ -421,7 +421,7 @@ def test_result_prints_and_converts(k):
                                 "modifiers": ["GP"], "payment_factor": 1.0}
     assert {f["rule"] for f in data["findings"]} == {"ptp.modifier-required", "units.mismatch"}
     assert all(f["sources"] and f["fix"] and f["basis"] for f in data["findings"])
-    assert data["explanation"][0].startswith("Check fixture payer counts units by")
+    assert data["explanation"][0].startswith("Under Check fixture payer, units are counted by")
     assert [f.severity for f in r.findings] == sorted((f.severity for f in r.findings), key=["error", "warning",
                                                                                               "info"].index)
     with pytest.raises(dataclasses.FrozenInstanceError):

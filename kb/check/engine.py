@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from kb import units as unit_methods
 from kb.check.context import CodeFacts, Context, Contexts
 from kb.check.inputs import Line, Visit, as_visit_data, iter_visit_data, to_visit
 from kb.check.result import CheckResult, Finding, LineResult, VisitError, sort_findings
@@ -25,7 +27,7 @@ MAI = {
     2: "an absolute date-of-service edit based on policy: units above it are never paid",
     3: "a date-of-service edit based on clinical data: units above it are denied, payable only on appeal",
 }
-MAX_TIE_CODES = 6  # a broken tie: every order of at most this many differently billed codes is tried
+MAX_TIE_CODES = 6  # a broken tie: every order of at most this many timed codes is tried
 
 
 class Checker:
@@ -152,7 +154,7 @@ class _Run:
         lines = tuple(
             LineResult(i, ln.code, ln.minutes, self.line_units[i], ln.units, ln.modifiers, self.payment_factor(i))
             for i, ln in enumerate(self.lines))
-        first = (f"{ctx.name} counts units by {ctx.method_name} (in force since "
+        first = (f"Under {ctx.name}, units are counted by the {ctx.method_name} (in force since "
                  f"{ctx.unit_rule.effective_from}).")
         return CheckResult(payer=ctx.payer, date=self.visit.date, lines=lines, findings=sort_findings(unique),
                            plan_of_care=self.visit.plan_of_care, state=self.visit.state,
@@ -186,25 +188,26 @@ class _Run:
             self._uncapped = self.ctx.count(self.minutes, self.timed, {}, capped=False).units
         return self._uncapped
 
-    def tie_alternatives(self, wrong: list[str]) -> list[dict[str, int]]:
-        """The allocations the method also allows when it broke a tie, as far as the codes billed differently are
-        concerned: the same counting with those codes ranked in every other order among themselves (the method
-        breaks ties by code order, so each order gives one allowed answer). Kept per context."""
+    def tie_alternatives(self) -> list[dict[str, int]]:
+        """Every allocation the method allows when it broke a tie: the same counting with the timed codes ranked
+        in every order (the method breaks ties by code order, so each order gives one allowed answer). Kept per
+        context, by the visit's timed minutes and caps."""
         timed = sorted(c for c in self.minutes if c in self.timed)
-        key = (tuple((c, self.minutes[c]) for c in timed), tuple(sorted(self.caps.items())), tuple(sorted(wrong)))
+        key = (tuple((c, self.minutes[c]) for c in timed), tuple(sorted(self.caps.items())))
         found = self.ctx.ties.get(key)
         if found is not None:
             return found
         found = []
-        rank = {c: f"{k:05d}" for k, c in enumerate(timed)}
-        slots = [rank[c] for c in wrong]
-        if len(wrong) <= MAX_TIE_CODES:
-            for order in itertools.permutations(wrong):
-                label = {**rank, **dict(zip(order, slots, strict=True))}
+        if len(timed) <= MAX_TIE_CODES:
+            for order in itertools.permutations(timed):
+                label = {c: f"{k:05d}" for k, c in enumerate(order)}
                 back = {v: c for c, v in label.items()}
                 minutes = {label[c]: self.minutes[c] for c in timed}
                 caps = {label[c]: cap for c, cap in self.caps.items() if c in label}
-                got = self.ctx.count(minutes, set(minutes), caps)
+                params = self.ctx.params
+                if params.cap_codes is not None:  # the cap names codes: name them by their labels too
+                    params = replace(params, cap_codes=frozenset(label[c] for c in params.cap_codes if c in label))
+                got = unit_methods.count(self.ctx.method, minutes, set(minutes), params, caps or None)
                 units = {back[c]: u for c, u in got.units.items()}
                 if units not in found:
                     found.append(units)
@@ -221,11 +224,12 @@ class _Run:
         total = sum(self.minutes[c] for c in self.timed)
         below = self.check_minimum(total, basis)
         wrong = [c for c in self.billed_given if c not in below and self.billed[c] != units[c]]
+        capped = rule.daily_cap is not None or bool(self.caps)  # a cap can make allowed totals differ
         if wrong and self.counted.tie_broken and all(c in self.timed for c in wrong) and (
-                not self.timed <= self.billed_given
+                capped or not self.timed <= self.billed_given
                 or sum(self.billed[c] for c in self.timed) == sum(units[c] for c in self.timed)):
             given = [c for c in self.billed_given if c in self.timed]
-            if any(all(alt[c] == self.billed[c] for c in given) for alt in self.tie_alternatives(wrong)):
+            if any(all(alt[c] == self.billed[c] for c in given) for alt in self.tie_alternatives()):
                 return
         timed_units = sum(units[c] for c in self.timed)
         for c in wrong:
@@ -233,10 +237,10 @@ class _Run:
             if c not in self.timed:
                 why = f"{c} is untimed under {ctx.name}: one unit per date of service whatever the minutes"
             elif ctx.shape.pools and len(self.timed) > 1:
-                why = (f"{ctx.name} uses the {ctx.method_name}: the visit's {total} timed minutes give "
+                why = (f"under {ctx.name} ({ctx.method_name}) the visit's {total} timed minutes give "
                        f"{_s(timed_units, 'timed unit')}, of which {c} ({self.minutes[c]} min) gets {u}")
             else:
-                why = f"{ctx.name} uses the {ctx.method_name}: {c}'s {self.minutes[c]} minutes give {u}"
+                why = f"under {ctx.name} ({ctx.method_name}) {c}'s {self.minutes[c]} minutes give {u}"
             if c in self.caps and self.uncapped().get(c, 0) > u:
                 why += f" after the payer's daily limit of {self.caps[c]} for the code"
             elif rule.daily_cap is not None and sum(self.uncapped()[t] for t in self.capped_codes()) > sum(
@@ -275,7 +279,7 @@ class _Run:
             elif ctx.shape.pools:
                 what = f"the visit's timed services add up to {total} minutes"
             else:
-                what = f"{ctx.name} counts each timed code on its own minutes, and {c} has {m}"
+                what = f"under {ctx.name} each timed code is counted on its own minutes, and {c} has {m}"
             self.add("time.below-minimum", severity, self.by_code[c],
                      f"{what}, under the {least}-minute minimum of the {ctx.method_name}: no unit can be billed.",
                      f"Do not bill {c} (keep the minutes in the note); bill it only if at least {least} minutes "
@@ -298,7 +302,7 @@ class _Run:
                 rule = f.rule
                 assert rule is not None
                 why = f" {rule.notes.split('. ')[0].rstrip('.')}." if rule.notes else ""
-                self.add("code.not-covered", "error", [i], f"{ctx.name} does not pay for {ln.code}.{why}",
+                self.add("code.not-covered", "error", [i], f"{ln.code} is not paid under {ctx.name}.{why}",
                          f"Do not bill {ln.code} to {ctx.name} (the time may still be documented).",
                          rule.sources, _basis(ctx, rule, "code_rules"))
             unknown = [m for m in ln.modifiers if m not in ctx.known_modifiers]
@@ -334,23 +338,23 @@ class _Run:
                         rule = ("modifier.assistant-mismatch" if mod in ctx.assistant_modifiers
                                 else "modifier.pair-missing")
                         self.add(rule, "error", [i],
-                                 f"{ln.code} carries {mod} without {needed}: {ctx.name} accepts {mod} only together "
-                                 f"with {needed} on the same line (returned as unprocessable otherwise).",
+                                 f"{ln.code} carries {mod} without {needed}: under {ctx.name}, {mod} is accepted only "
+                                 f"together with {needed} on the same line (returned as unprocessable otherwise).",
                                  f"Put {needed} beside {mod}, or correct {mod} to the modifier of the line's plan "
                                  "of care.",
                                  r.sources, _basis(ctx, r, "modifier_rules"))
             for r in f.required:
                 if not any(m in mods for m in r.modifiers):
                     self.add("modifier.required", "error", [i],
-                             f"{ctx.name} requires {_listing(r.modifiers)} on {ln.code}"
-                             f"{' (one of them)' if len(r.modifiers) > 1 else ''}; the line has none.",
+                             f"{ln.code} needs {_listing(r.modifiers)}"
+                             f"{' (one of them)' if len(r.modifiers) > 1 else ''} under {ctx.name}; the line has none.",
                              f"Add {' or '.join(r.modifiers)} to the line.", r.sources,
                              _basis(ctx, r, "modifier_rules"))
             for r in f.forbidden:
                 bad = [m for m in mods if m in r.modifiers]
                 if bad:
                     self.add("modifier.forbidden", "error", [i],
-                             f"{ctx.name} does not accept {_listing(bad)} on {ln.code}.",
+                             f"{_listing(bad)} may not be billed on {ln.code} under {ctx.name}.",
                              f"Remove {_listing(bad)} from the line"
                              + (f" ({r.notes.split('. ')[0].rstrip('.')})." if r.notes else "."),
                              r.sources, _basis(ctx, r, "modifier_rules"))
@@ -366,7 +370,7 @@ class _Run:
         if not present:
             need = expected or choices
             self.add("modifier.discipline-missing", "error", [i],
-                     f"{ln.code} has no therapy discipline modifier; {ctx.name} requires {need} on every line of it "
+                     f"{ln.code} has no therapy discipline modifier; under {ctx.name} every line of it needs {need} "
                      "to name the plan of care (lines without one are returned as unprocessable).",
                      f"Add {expected} (the {plan} plan of care)." if expected
                      else f"Add the plan of care's modifier: {choices}.",
@@ -383,7 +387,7 @@ class _Run:
                      f"{ln.code} carries {present[0]}" + (f" ({named} plan of care)" if named else "")
                      + f" but the visit is under a {plan} plan of care"
                      + (f", which takes {expected}." if expected
-                        else f"; {ctx.name}'s rule names no modifier for {plan}."),
+                        else f"; the payer's rule names no modifier for {plan}."),
                      f"Replace {present[0]} with {expected}." if expected else f"Check the plan of care; {present[0]} "
                      f"is for {named or 'another'} plan of care.", r.sources, basis)
 
@@ -403,8 +407,8 @@ class _Run:
                 return  # the payer names no assistant modifier for this plan of care
             need = expected or " / ".join(f"{m} ({p})" for p, m in r.by_plan_of_care.items())
             self.add("modifier.assistant-missing", "error", [i],
-                     f"{ln.code}: {share}, more than the {pct:g} % de minimis share, so {ctx.name} requires {need} "
-                     "(service furnished in whole or in part by an assistant).",
+                     f"{ln.code}: {share}, more than the {pct:g} % de minimis share, so under {ctx.name} the line "
+                     f"needs {need} (service furnished in whole or in part by an assistant).",
                      f"Add {need} to the line.", r.sources, basis)
         elif present and expected and expected not in present:
             self.add("modifier.assistant-mismatch", "error", [i],
@@ -478,8 +482,8 @@ class _Run:
             codes, mods, one = _listing([self.lines[k].code for k in lines]), _listing(r.modifiers), len(lines) == 1
             self.add(f"modifier.{r.modifiers[0].lower()}-missing", "error", lines,
                      f"the year's allowed amount for {_group(t)} therapy ({amount}) is over the {t.year} {t.name} "
-                     f"threshold of ${t.amount:,.2f}: {codes} need{'s' if one else ''} {mods} or {ctx.name} denies "
-                     f"{'it' if one else 'them'}.",
+                     f"threshold of ${t.amount:,.2f}: {codes} need{'s' if one else ''} {mods} or "
+                     f"{'it is' if one else 'they are'} denied.",
                      f"Add {mods} to {'the line' if one else 'each line'}, and make sure the record documents the "
                      "medical necessity it attests.", r.sources + t.sources, _basis(ctx, r, "modifier_rules"))
         for r, t, lines in unneeded.values():
@@ -549,7 +553,7 @@ class _Run:
                              f"({_listing(others)})" if others else f"no other code on the visit for {ln.code} to be "
                              "distinct from")
                 self.add("modifier.distinct-unsupported", "warning", [i],
-                         f"{ln.code} carries {_listing(used)}, but {ctx.name} has {with_what}: there is nothing to "
+                         f"{ln.code} carries {_listing(used)}, but under {ctx.name} there is {with_what}: nothing to "
                          "bypass, and an unneeded distinct-service modifier is an audit flag.",
                          f"Remove {_listing(used)} from the {ln.code} line.", r.sources,
                          _basis(ctx, r, "modifier_rules"))
@@ -594,8 +598,8 @@ class _Run:
                 n = sum(self.effective[i] or 0 for i in cap_lines)
                 if n > rule.daily_cap:
                     self.add("cap.daily-units", "error", cap_lines,
-                             f"{n} {what} are billed; {ctx.name} pays at most {rule.daily_cap} {ctx.cap_counts} "
-                             f"per date of service{scope}.",
+                             f"{n} {what} are billed; under {ctx.name} at most {rule.daily_cap} {ctx.cap_counts} "
+                             f"may be paid per date of service{scope}.",
                              f"Bill at most {rule.daily_cap}: "
                              + ", ".join(f"{c} × {self.counted.units[c]}" for c in capped) + ".",
                              rule.sources, basis)
@@ -605,8 +609,8 @@ class _Run:
                     dropped = [f"{c} -{self.uncapped()[c] - self.counted.units[c]}" for c in capped
                                if self.uncapped()[c] > self.counted.units[c]]
                     self.add("cap.daily-units", "info", cap_lines,
-                             f"the minutes support {full} {what}, but {ctx.name} pays at most {rule.daily_cap} "
-                             f"{ctx.cap_counts} per date of service{scope}; the units shown already drop "
+                             f"the minutes support {full} {what}, but under {ctx.name} at most {rule.daily_cap} "
+                             f"{ctx.cap_counts} may be paid per date of service{scope}; the units shown already drop "
                              f"{full - rule.daily_cap} ({', '.join(dropped)}).",
                              "Bill the units shown; the rest is not payable.", rule.sources, basis)
         for code, cap in self.caps.items():
@@ -617,13 +621,13 @@ class _Run:
             if code in self.billed_given:
                 if self.billed[code] > cap:
                     self.add("cap.daily-units", "error", ix,
-                             f"{code} is billed for {_s(self.billed[code])}; {ctx.name} pays at most {_s(cap)} of it "
-                             "per date of service.", f"Bill {code} × {min(cap, self.counted.units[code])}.",
+                             f"{code} is billed for {_s(self.billed[code])}; under {ctx.name} at most {_s(cap)} of it "
+                             "may be paid per date of service.", f"Bill {code} × {min(cap, self.counted.units[code])}.",
                              r.sources, basis)
             elif self.uncapped().get(code, 0) > cap:
                 self.add("cap.daily-units", "info", ix,
-                         f"the minutes of {code} support {_s(self.uncapped()[code])}, but {ctx.name} pays at most "
-                         f"{_s(cap)} of it per date of service; the units shown are capped.",
+                         f"the minutes of {code} support {_s(self.uncapped()[code])}, but under {ctx.name} at most "
+                         f"{_s(cap)} of it may be paid per date of service; the units shown are capped.",
                          "Bill the units shown.", r.sources, basis)
 
     # -- visit rules ---------------------------------------------------------------------------------
@@ -635,8 +639,9 @@ class _Run:
             if len(hits) > (r.max or 0):
                 billed = _listing([self.lines[i].code for i in hits])
                 self.add(r.finding, "error", hits,
-                         f"{billed} on one date: {ctx.name} pays at most {r.max} of "
-                         f"{_listing(sorted(codes)) if len(codes) <= 6 else 'these codes'} per date of service.",
+                         f"{billed} on one date: under {ctx.name} at most {r.max} of "
+                         f"{_listing(sorted(codes)) if len(codes) <= 6 else 'these codes'} may be paid per date "
+                         "of service.",
                          f"Bill {'one' if r.max == 1 else f'at most {r.max}'} of them on this date"
                          + (f" ({r.notes.split('. ')[0].rstrip('.')})." if r.notes else "."),
                          r.sources, _basis(ctx, r, "visit_rules"))
@@ -655,7 +660,7 @@ class _Run:
                     self.add(r.finding, "error", [a, b],
                              f"{la.code} ({_clock(la.start)}-{_clock(la.end)}) and {lb.code} "  # type: ignore[arg-type]
                              f"({_clock(lb.start)}-{_clock(lb.end)}) overlap by {_s(overlap, 'minute')}: "  # type: ignore[arg-type]
-                             f"{ctx.name} does not pay {la.code} and {lb.code} for the same minutes.",
+                             f"under {ctx.name}, {la.code} and {lb.code} may not be billed for the same minutes.",
                              "Bill each service only for its own, separate time; minutes in which they overlap belong "
                              "to one of them.", r.sources, _basis(ctx, r, "visit_rules"))
         for r, codes in ctx.may_share:
@@ -668,7 +673,7 @@ class _Run:
                 if shared:
                     self.add(r.finding, "info", [a, *shared],
                              f"{la.code} shares time with {_listing([self.lines[b].code for b in shared])}; "
-                             f"{ctx.name} lets {la.code} be billed for minutes shared with other therapy.", "",
+                             f"under {ctx.name}, {la.code} may be billed for minutes shared with other therapy.", "",
                              r.sources, _basis(ctx, r, "visit_rules"))
 
     # -- documentation -------------------------------------------------------------------------------

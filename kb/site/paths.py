@@ -12,7 +12,10 @@ def site_source() -> Path:
     for candidate in (_PACKAGE.parent / "site", _PACKAGE / "_data" / "site"):
         if (candidate / "mkdocs.yml").is_file():
             return candidate
-    raise FileNotFoundError("the site sources (site/mkdocs.yml) are not installed with this copy of kb")
+    from kb.problems import KBError
+
+    raise KBError("the site's sources (site/mkdocs.yml) are not installed with this copy of kb; "
+                  "build the site from a checkout of the repository")
 
 
 def default_output() -> Path:

@@ -45,7 +45,7 @@ def events(ctx: SiteContext) -> list[tuple[str, str, str, dict[str, Any], list[s
                 rule = {**rule, "_payer": pid}
                 if rule.get("effective_from"):
                     found.append((rule["effective_from"], "starts", section, rule, heirs))
-                if rule.get("effective_to"):
+                if rule.get("effective_to") and section != "thresholds":  # a year's amount ends with its year
                     found.append((rule["effective_to"], "ends", section, rule, heirs))
     found.sort(key=lambda e: (e[0], e[1] == "starts", e[3]["_payer"], e[3]["key"]), reverse=True)
     return found
@@ -68,8 +68,8 @@ def pages(ctx: SiteContext) -> list[Page]:
            f"on the day the service was given. Judged on {today}."]
     years = sorted(by_year, reverse=True)
     if years:
-        out.append("Jump to: " + (" [Upcoming](#upcoming) ·" if upcoming else "")
-                   + " · ".join(f"[{y}](#year-{y})" for y in years))
+        out.append("Jump to: " + " · ".join((["[Upcoming](#upcoming)"] if upcoming else [])
+                                             + [f"[{y}](#year-{y})" for y in years]))
     if upcoming:
         out.append("## Upcoming {#upcoming}")
         out.append(rows_table(ctx, upcoming))
@@ -92,4 +92,4 @@ def rows_table(ctx: SiteContext, evs: list[Any]) -> str:
         what = f"[{md(describe(section, rule))}]({links.rel(PAGE, links.payer_page(pid), anchor)}){where}"
         rows.append([md(day), f'<span class="kb-{kind}">{kind}</span>', what, who, cite.grade(rule.get("evidence")),
                      cite.sources(PAGE, rule.get("sources"))])
-    return table(["Date", "", "Rule", "Payer", "Evidence", "Source"], rows)
+    return table(["Date", "", "Rule", "Payer", "Evidence", "Source"], rows, cls="kb-rules kb-changes")

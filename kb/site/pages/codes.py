@@ -144,18 +144,18 @@ class CodePage:
             partners = []
             for e in view.ptp_partners(self.code):
                 other = e.column2 if e.column1 == self.code else e.column1
-                role = "denied with" if e.column2 == self.code else "denies"
+                role = "denied with" if e.column2 == self.code else "makes it deny"
                 partners.append(f"{role} {code_link(self.page, other, ctx)} "
                                 f"([ind. {e.modifier_indicator}]({self.rule_link(pid, 'ptp_edits', e.key)}))")
             mods = []
             for r in view.modifier_rules(self.code):
-                names = []
-                for m in [*(r.modifiers or ())]:
-                    if m not in names:
-                        names.append(m)
+                if r.type == "pairs-with":
+                    what = ", ".join(f"{modifier_link(self.page, a, ctx)} with {modifier_link(self.page, b, ctx)}"
+                                     for a, b in r.pairs.items())
+                else:
+                    what = "/".join(modifier_link(self.page, m, ctx) for m in dict.fromkeys(r.modifiers))
                 mods.append(f"[{md(r.type.replace('-', ' '))}]"
-                            f"({links.rel(self.page, ppage, links.rule_anchor('modifier_rules', r.key))}): "
-                            + "/".join(modifier_link(self.page, m, ctx) for m in names))
+                            f"({links.rel(self.page, ppage, links.rule_anchor('modifier_rules', r.key))}): {what}")
             rule = view.code_rule(self.code)
             docs = "—"
             if rule is not None and rule.documentation:
@@ -166,8 +166,9 @@ class CodePage:
                          one, docs])
         header = ["Payer", "Bundling (PTP edits in force)", "Modifiers on this line", "One-on-one time",
                   "Note must show"]
-        lead = ("Bundling: “denied with 97150” means this code is column 2 and is denied when billed with 97150 unless "
-                "the indicator allows a bypass modifier; “denies” means the other code is denied. "
+        lead = ("Bundling: “denied with 97150” means this code is column 2 of a PTP edit and is denied when billed "
+                "with 97150 unless the indicator allows a bypass modifier; “makes it deny” means the other code is "
+                "the one denied. "
                 + "; ".join(f"indicator {md(v)}" for v in INDICATOR.values()) + ".")
         return "## Bundling, modifiers and documentation by payer {#rules}\n\n" + lead + "\n\n" + \
             table(header, rows, cls="kb-matrix")
@@ -244,10 +245,11 @@ class CodePage:
         if section == "mues":
             return f"at most {r['value']} units a day; MAI {md(MAI.get(r['mai'], r['mai']))}"
         if section == "ptp_edits":
-            other = r["column2"] if r["column1"] == self.code else r["column1"]
-            role = "is denied when billed with" if r["column2"] == self.code else "makes this payer deny"
-            return (f"{md(self.code)} {role} {code_link(self.page, other, ctx)}; indicator "
-                    f"{md(INDICATOR.get(r['modifier_indicator'], r['modifier_indicator']))}")
+            if r["column2"] == self.code:
+                what = f"{md(self.code)} is denied when billed with {code_link(self.page, r['column1'], ctx)}"
+            else:
+                what = f"{code_link(self.page, r['column2'], ctx)} is denied when billed with {md(self.code)}"
+            return f"{what}; indicator {md(INDICATOR.get(r['modifier_indicator'], r['modifier_indicator']))}"
         if section == "modifier_rules":
             return modifier_condition(self.page, ctx, r)
         if section == "payment_adjustments":

@@ -65,8 +65,8 @@ def pages(ctx: SiteContext) -> list[Page]:
                 continue
             cells.append(f"{sum(units.values())} ({'+'.join(str(u) for u in units.values())})" + (" ✱" if tie else ""))
         rows.append(cells)
-    out.append(table(header, rows, cls="kb-matrix"))
     out.append("\n".join(f"- **V{i}** [{md(ex['title'])}](#{slug(ex['id'])})" for i, ex in enumerate(shown, 1)))
+    out.append(table(header, rows, cls="kb-matrix kb-glance"))
 
     for i, ex in enumerate(shown, 1):
         out.append(f"## V{i}: {md(ex['title'])} {{#{slug(ex['id'])}}}")

@@ -65,8 +65,11 @@ def modifier_page(ctx: SiteContext, mid: str) -> Page:
                 rule.get("effective_from") for r in ctx.rules(p, "modifier_rules"))]
             anchor = links.rule_anchor("modifier_rules", rule["key"])
             who = payer_link(page, ctx, pid, anchor)
-            if heirs:
-                who += "<br>and, inherited: " + ", ".join(payer_link(page, ctx, h) for h in heirs)
+            if heirs and len(heirs) == len(ctx.payer_ids) - 1:
+                who += f'<br><span class="kb-heirs">and every other payer ({len(heirs)}), inherited</span>'
+            elif heirs:
+                who += '<br><span class="kb-heirs">and, inherited: ' + ", ".join(
+                    payer_link(page, ctx, h) for h in heirs) + "</span>"
             rows.append([who, md(rule["id"]), modifier_condition(page, ctx, rule), selector_text(page, rule, ctx),
                          *cite.meta(page, rule, ctx.as_of), notes_cell(page, ctx, pid, "modifier_rules", rule, anchor)])
     out.append(table(["Payer", "Rule", "What it asks", "On lines of", *cite.META_HEADER, "Notes"], rows)

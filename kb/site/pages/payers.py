@@ -173,7 +173,7 @@ class PayerPage:
                 own += kind == "own"
                 overrides += kind == "overrides"
                 inherited += kind == "inherited"
-        summary = f"{plural(own + overrides + inherited, 'rule')}: {own} its own"
+        summary = f"{plural(own + overrides + inherited, 'rule')}: {own or 'none'} its own"
         if d.get("extends"):
             parent = payer_link(self.page, self.ctx, d["extends"])
             summary += (f", {overrides} overriding {parent}, {inherited} inherited unchanged, "
@@ -225,6 +225,10 @@ class PayerPage:
             view.unit_method()
         except KBError:
             return ""
+        # a column for each group of states with its own unit method in force (Anthem's capped states)
+        limited = list(dict.fromkeys(
+            tuple(r["jurisdiction"]) for r in self.rules("unit_methods")
+            if r.get("jurisdiction") and cite.status(r, self.day) == "in force"))
         rows = []
         for label, visit in COMMON_VISITS:
             if any(c not in codes for c, _ in visit):
@@ -232,15 +236,19 @@ class PayerPage:
             units = view.units(dict(visit))
             calc = links.calculator_href(self.page, self.pid, self.day.isoformat(), visit)
             lines = " + ".join(f"{code_link(self.page, c, self.ctx)} {m} min" for c, m in visit)
-            rows.append([md(label), lines, units_text(units), str(sum(units.values())),
-                         f'<a href="{attr(calc)}">explain</a>'])
+            row = [md(label), lines, units_text(units) + f" = {sum(units.values())}"]
+            for states in limited:
+                there = self.ctx.view(self.pid, self.day, states[0]).units(dict(visit))
+                row.append(units_text(there) + f" = {sum(there.values())}")
+            row.append(f'<a href="{attr(calc)}">explain</a>')
+            rows.append(row)
         if not rows:
             return ""
+        header = ["Visit", "Minutes", "Units" + (" elsewhere" if limited else ""),
+                  *[f"Units in {md(', '.join(s))}" for s in limited], ""]
         return ("### Units for common visits {#common-visits}\n\n"
-                f"Counted by this site with {md(self.data['name'])}'s rules on {self.day.isoformat()} "
-                "(no state; state-limited rules are shown in the table above). "
-                "“explain” opens the calculator with the steps.\n\n"
-                + table(["Visit", "Minutes", "Units", "Total", ""], rows))
+                f"Counted by this site with {md(self.data['name'])}'s rules on {self.day.isoformat()}. "
+                "“explain” opens the calculator with every step.\n\n" + table(header, rows))
 
     def examples(self) -> str:
         out = ["## Worked examples {#examples}"]

@@ -320,7 +320,7 @@ def test_mue_exceeded(k):
     r = k.check(visit(line("97112", 60, "GP", units=5)))
     f = only(r, "mue.exceeded")
     assert "MUE) of 4" in f.message and "MAI 3" in f.message and "appeal" in f.fix
-    assert only(k.check(visit(line("97112", 68, "GP"))), "mue.exceeded").message.startswith("the minutes give")
+    assert only(k.check(visit(line("97112", 68, "GP"))), "mue.exceeded").message.startswith("The minutes give")
     assert "mue.exceeded" not in k.check(visit(line("97112", 60, "GP", units=4))).rules
     # MUE before its effective date: none
     assert "mue.exceeded" not in k.check(visit(line("97112", 68, "GP"), day="2024-06-30")).rules

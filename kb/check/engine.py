@@ -128,7 +128,8 @@ class _Run:
 
     def add(self, rule: str, severity: str, lines: Iterable[int], message: str, fix: str,
             sources: tuple[Source, ...] = (), basis: str = "") -> None:
-        self.findings.append(Finding(rule, severity, tuple(sorted(set(lines))), message, fix, sources, basis))
+        self.findings.append(Finding(rule, severity, tuple(sorted(set(lines))), message[:1].upper() + message[1:],
+                                     fix, sources, basis))
 
     # -- the whole check -----------------------------------------------------------------------------
 
@@ -237,10 +238,10 @@ class _Run:
             if c not in self.timed:
                 why = f"{c} is untimed under {ctx.name}: one unit per date of service whatever the minutes"
             elif ctx.shape.pools and len(self.timed) > 1:
-                why = (f"under {ctx.name} ({ctx.method_name}) the visit's {total} timed minutes give "
+                why = (f"under {ctx.name}, counted by the {ctx.method_name}, the visit's {total} timed minutes give "
                        f"{_s(timed_units, 'timed unit')}, of which {c} ({self.minutes[c]} min) gets {u}")
             else:
-                why = f"under {ctx.name} ({ctx.method_name}) {c}'s {self.minutes[c]} minutes give {u}"
+                why = f"under {ctx.name}, counted by the {ctx.method_name}, {c}'s {self.minutes[c]} minutes give {u}"
             if c in self.caps and self.uncapped().get(c, 0) > u:
                 why += f" after the payer's daily limit of {self.caps[c]} for the code"
             elif rule.daily_cap is not None and sum(self.uncapped()[t] for t in self.capped_codes()) > sum(

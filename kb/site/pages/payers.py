@@ -293,12 +293,12 @@ class PayerPage:
                 visit_text(self.page, visit, self.ctx),
                 want,
                 f'{mark} {got_text} <a href="{attr(calc)}">explain</a>',
-                cite.grade(ex.get("evidence", "secondary") if ex.get("evidence") else None),
-                cite.sources(self.page, ex.get("sources")),
+                (cite.grade(ex["evidence"]) + "<br>" if ex.get("evidence") else "")
+                + cite.sources(self.page, ex.get("sources")),
                 note,
             ])
-        out.append(table(["Example", "Date", "Visit", "The source says", "This site counts", "Evidence", "Source",
-                          "Notes"], rows))
+        out.append(table(["Example", "Date", "Visit", "The source says", "This site counts", "Evidence · source",
+                          "Notes"], rows, cls="kb-rules kb-examples"))
         return "\n\n".join(out)
 
     def modifiers(self) -> str:

@@ -451,3 +451,18 @@ def test_daily_cap_on_listed_codes(k):
     assert r.units["97140"] == 2 and r.units["97110"] + r.units["97112"] == 2
     fixed = [{**ln, "units": r.units[ln["code"]]} for ln in lines]
     assert k.check(visit(*fixed, payer="checkpay-listed-cap")).rules == set()
+
+
+def test_one_on_one_services_cannot_share_minutes(k):
+    r = k.check(visit(line("97112", 20, "GP", start="09:00", end="09:20"),
+                      line("97110", 20, "GP", start="09:10", end="09:30")))
+    f = only(r, "time.one-on-one-overlap")
+    assert f.severity == "warning" and f.lines == (0, 1) and "overlap by 10 minutes" in f.message
+    assert "code_rules 97112" in f.basis  # the payer's own one-on-one rule for 97112
+    apart = k.check(visit(line("97112", 20, "GP", start="09:00", end="09:20"),
+                          line("97110", 20, "GP", start="09:20", end="09:40")))
+    assert apart.rules == set()
+    # a supervised modality may share the time (time.shared-ok), and is not one-on-one anyway
+    shared = k.check(visit(line("G0283", 15, "GP", start="09:00", end="09:15"),
+                           line("97110", 20, "GP", start="09:00", end="09:20")))
+    assert shared.rules == {"time.shared-ok"}

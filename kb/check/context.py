@@ -15,7 +15,17 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from kb import units as unit_methods
-from kb.model import CodeRule, ModifierRule, Mue, PaymentAdjustment, PtpEdit, Threshold, UnitMethod, VisitRule
+from kb.model import (
+    CodeRule,
+    ModifierRule,
+    Mue,
+    PaymentAdjustment,
+    PtpEdit,
+    Source,
+    Threshold,
+    UnitMethod,
+    VisitRule,
+)
 from kb.payer import GROUP_OF
 from kb.problems import InputError, QueryError
 from kb.rules import SECTIONS
@@ -59,6 +69,9 @@ class CodeFacts:
     distinct: dict[str, ModifierRule] = field(default_factory=dict)  # modifier -> distinct-service rule
     percent: list[PaymentAdjustment] = field(default_factory=list)
     docs: tuple[DocElement, ...] = ()
+    one_on_one: bool = False  # the time billed needs the clinician one-on-one (the payer's rule, else the catalogue)
+    one_on_one_rule: CodeRule | None = None  # the payer's rule that says so, when it is the payer's
+    sources: tuple[Source, ...] = ()  # the catalogue entry's sources
 
 
 @dataclass(frozen=True)
@@ -153,7 +166,10 @@ class Context:
         view = self.view
         rule = view.code_rule(code)
         facts = CodeFacts(code=code, timed=view.timed(code), family=entry["family"], covered=view.covered(code),
-                          rule=rule, mue=view.mue(code))
+                          rule=rule, mue=view.mue(code), one_on_one=bool(entry.get("one_on_one", False)),
+                          sources=tuple(Source.from_dict(s) for s in entry.get("sources", ())))
+        if rule is not None and rule.one_on_one is not None:
+            facts.one_on_one, facts.one_on_one_rule = rule.one_on_one, rule
         for r in self.modifier_rules:
             if r.applies_to and code not in r.applies_to:
                 continue

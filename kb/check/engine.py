@@ -646,36 +646,64 @@ class _Run:
                          f"Bill {'one' if r.max == 1 else f'at most {r.max}'} of them on this date"
                          + (f" ({r.notes.split('. ')[0].rstrip('.')})." if r.notes else "."),
                          r.sources, _basis(ctx, r, "visit_rules"))
-        timed_lines = [i for i, ln in enumerate(self.lines) if ln.start is not None and self.facts[i] is not None]
-        if len(timed_lines) < 2:
+        clocked = [i for i, ln in enumerate(self.lines) if ln.start is not None and self.facts[i] is not None]
+        if len(clocked) < 2:
             return
+        reported: set[tuple[int, int]] = set()
         for r, group, others in ctx.no_shared:
-            for a, b in itertools.permutations(timed_lines, 2):
+            for a, b in itertools.permutations(clocked, 2):
                 la, lb = self.lines[a], self.lines[b]
                 if la.code not in group or lb.code not in others or lb.code in ctx.shares_time or la.code == lb.code:
                     continue
                 if lb.code in group and b < a:
                     continue  # both lines are group codes: report the pair once
-                overlap = min(la.end, lb.end) - max(la.start, lb.start)  # type: ignore[type-var,operator]
+                overlap = self.overlap(a, b)
                 if overlap > 0:
+                    reported.add((min(a, b), max(a, b)))
                     self.add(r.finding, "error", [a, b],
-                             f"{la.code} ({_clock(la.start)}-{_clock(la.end)}) and {lb.code} "  # type: ignore[arg-type]
-                             f"({_clock(lb.start)}-{_clock(lb.end)}) overlap by {_s(overlap, 'minute')}: "  # type: ignore[arg-type]
-                             f"under {ctx.name}, {la.code} and {lb.code} may not be billed for the same minutes.",
+                             f"{self.when(a)} and {self.when(b)} overlap by {_s(overlap, 'minute')}: under "
+                             f"{ctx.name}, {la.code} and {lb.code} may not be billed for the same minutes.",
                              "Bill each service only for its own, separate time; minutes in which they overlap belong "
                              "to one of them.", r.sources, _basis(ctx, r, "visit_rules"))
         for r, codes in ctx.may_share:
-            for a in timed_lines:
-                la = self.lines[a]
-                if la.code not in codes:
+            for a in clocked:
+                if self.lines[a].code not in codes:
                     continue
-                shared = [b for b in timed_lines if b != a and min(la.end, self.lines[b].end)  # type: ignore[type-var]
-                          - max(la.start, self.lines[b].start) > 0]  # type: ignore[type-var,operator]
+                shared = [b for b in clocked if b != a and self.overlap(a, b) > 0]
                 if shared:
+                    code = self.lines[a].code
                     self.add(r.finding, "info", [a, *shared],
-                             f"{la.code} shares time with {_listing([self.lines[b].code for b in shared])}; "
-                             f"under {ctx.name}, {la.code} may be billed for minutes shared with other therapy.", "",
+                             f"{code} shares time with {_listing([self.lines[b].code for b in shared])}; "
+                             f"under {ctx.name}, {code} may be billed for minutes shared with other therapy.", "",
                              r.sources, _basis(ctx, r, "visit_rules"))
+        # two services that each need the clinician one-on-one cannot both be billed for the same minutes
+        for a, b in itertools.combinations(clocked, 2):
+            fa, fb = self.facts[a], self.facts[b]
+            if (a, b) in reported or not (fa and fb and fa.one_on_one and fb.one_on_one):  # type: ignore[union-attr]
+                continue
+            if self.lines[a].code in ctx.shares_time or self.lines[b].code in ctx.shares_time:
+                continue
+            overlap = self.overlap(a, b)
+            if overlap > 0:
+                source = fa if fa.one_on_one_rule is not None else fb  # type: ignore[union-attr]
+                rule = source.one_on_one_rule  # type: ignore[union-attr]
+                self.add("time.one-on-one-overlap", "warning", [a, b],
+                         f"{self.when(a)} and {self.when(b)} overlap by {_s(overlap, 'minute')}, but both need the "
+                         "clinician's one-on-one time: the same minutes cannot count for both.",
+                         "Record the real, separate times of each service; minutes of the overlap count for one "
+                         "service only (and the units follow the minutes).",
+                         rule.sources if rule is not None else source.sources,  # type: ignore[union-attr]
+                         _basis(ctx, rule, "code_rules") if rule is not None
+                         else f"codes.yaml {source.code} one_on_one")  # type: ignore[union-attr]
+
+    def overlap(self, a: int, b: int) -> int:
+        """Minutes two lines with clock times share (0 or less when they do not)."""
+        la, lb = self.lines[a], self.lines[b]
+        return min(la.end, lb.end) - max(la.start, lb.start)  # type: ignore[type-var,operator]
+
+    def when(self, i: int) -> str:
+        ln = self.lines[i]
+        return f"{ln.code} ({_clock(ln.start)}-{_clock(ln.end)})"  # type: ignore[arg-type]
 
     # -- documentation -------------------------------------------------------------------------------
 

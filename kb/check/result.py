@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from kb.model import Source
@@ -23,7 +24,12 @@ def _plain(value: Any) -> Any:
 
 
 def source_dict(source: Source) -> dict[str, Any]:
-    """A source as plain data (only the fields it has)."""
+    """A source as plain data (only the fields it has); a fresh copy of the cached conversion."""
+    return dict(_source_dict(source))
+
+
+@lru_cache(maxsize=4096)
+def _source_dict(source: Source) -> dict[str, Any]:
     return _plain(asdict(source))
 
 

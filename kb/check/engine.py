@@ -8,7 +8,7 @@ the policies; the code here only knows the rule *types* of the policy format.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +56,8 @@ class Checker:
 
 
 def _claim_of(item: Any) -> str | None:
-    claim = getattr(item, "claim_id", None) if isinstance(item, Visit) else (
-        item.get("claim_id") if isinstance(item, dict) else None)
+    """The claim id of a visit not yet validated, when it has a usable one (for its error result)."""
+    claim = item.claim_id if isinstance(item, Visit) else item.get("claim_id") if isinstance(item, Mapping) else None
     return None if claim is None or isinstance(claim, bool) or not isinstance(claim, str | int) else str(claim)
 
 

@@ -67,10 +67,10 @@ def test_front_matter_escapes_the_title():
 
 @pytest.fixture(scope="module")
 def mini_source(tmp_path_factory, mini):
-    folder = tmp_path_factory.mktemp("gen") / "site-src"
+    project = tmp_path_factory.mktemp("gen") / "site-src"
     ctx = SiteContext(mini, AS_OF, last_changed="2026-01-01")
-    count = site_build.generate(ctx, folder)
-    return folder, count
+    count = site_build.generate(ctx, project)
+    return project / "docs", count
 
 
 def test_generate_writes_every_page(mini_source, mini):
@@ -88,6 +88,19 @@ def test_generate_writes_every_page(mini_source, mini):
         assert page in pages
     assert (folder / "calculator" / "data.js").is_file()
     assert json.loads((folder / "kb.json").read_text())["content_hash"] == mini.content_hash
+    project = folder.parent
+    assert (project / "overrides" / "main.html").is_file()
+    config = (project / "mkdocs.yml").read_text()
+    assert "\ndocs_dir: docs\n" in config and "\nsite_dir: site\n" in config
+
+
+def test_project_config_changes_only_the_folders():
+    source = (ROOT / "site" / "mkdocs.yml").read_text()
+    derived = site_build.project_config(source)
+    changed = [(a, b) for a, b in zip(source.splitlines(), derived.splitlines()[1:], strict=True) if a != b]
+    assert [b for _, b in changed] == ["docs_dir: docs", "site_dir: site"]
+    with pytest.raises(site_build.SiteError, match="docs_dir"):
+        site_build.project_config("site_name: x\n")
 
 
 def test_markers_are_filled(mini_source):
@@ -158,24 +171,32 @@ def test_failed_build_keeps_the_previous_site(mini_site, tmp_path):
     shutil.copytree(mini_site.output, out)
     src = tmp_path / "site-src"
     shutil.copytree(mini_site.source, src)
-    (src / "index.md").write_text("# Home\n\n[broken](nowhere.md)\n")
+    (src / "docs" / "index.md").write_text("# Home\n\n[broken](nowhere.md)\n")
     with pytest.raises(site_build.SiteError, match=r"nowhere\.md"):
         site_build.run_mkdocs(src, out)
     assert (out / "payers" / "medicare" / "index.html").is_file()
     assert not list(tmp_path.glob(".site.new-*"))
 
 
-def test_mkdocs_alone_builds_the_generated_source(mini_site, tmp_path):
-    """mkdocs.yml stays plain: MkDocs itself (strict) builds what `kb site build` generated."""
+def test_mkdocs_alone_builds_the_generated_project(mini_site, tmp_path):
+    """The generated project is plain MkDocs: `mkdocs build --strict` builds it without kb."""
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "site" / "mkdocs.yml"),
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(mini_site.source / "mkdocs.yml"),
          "-d", str(tmp_path / "out")],
-        capture_output=True, text=True, cwd=ROOT, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
-    ) if (ROOT / "build" / "site-src").is_dir() else None
-    if result is None:
-        pytest.skip("build/site-src not generated yet (run kb site build)")
+        capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / "index.html").is_file()
+    assert (tmp_path / "out" / "codes" / "97112" / "index.html").is_file()
+
+
+@pytest.mark.skipif(shutil.which("zensical") is None, reason="zensical is not installed (pip install zensical)")
+def test_zensical_builds_the_generated_project(mini_site, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(mini_site.source, project)
+    result = subprocess.run(["zensical", "build", "--strict", "-f", str(project / "mkdocs.yml")],
+                            capture_output=True, text=True, cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project / "site" / "codes" / "97112" / "index.html").is_file()
 
 
 # -- hostile text --------------------------------------------------------------------------------
@@ -219,7 +240,7 @@ def test_cli_build(tmp_path, capsys):
     assert main(["site", "build", "--policies", str(MINI), "-o", str(out), "--as-of", "2026-03-02"]) == 0
     said = capsys.readouterr().out
     assert re.search(r"built .*web: \d+ pages, [\d.]+ MB in [\d.]+ s", said), said
-    assert (out / "index.html").is_file() and (tmp_path / "web-src" / "index.md").is_file()
+    assert (out / "index.html").is_file() and (tmp_path / "web-src" / "docs" / "index.md").is_file()
 
 
 def test_cli_build_reports_policy_problems(tmp_path, capsys):
@@ -306,4 +327,5 @@ def test_the_shipped_policies_build(tmp_path):
         pytest.skip("policies/ does not validate right now")
     ctx = SiteContext(k, AS_OF)
     count = site_build.generate(ctx, tmp_path / "src")
+    assert (tmp_path / "src" / "docs" / "codes" / "97112.md").is_file()
     assert count >= len(k.payers()) + len(k.codes()) + len(k.modifiers())

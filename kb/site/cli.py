@@ -20,8 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="generate the pages from the policies and build the HTML site")
     add_policies_option(p)
     p.add_argument("-o", "--output", type=Path, default=None, metavar="DIR",
-                   help="where the HTML goes (default: build/site; the generated Markdown goes beside it, "
-                        "in DIR-src)")
+                   help="where the HTML goes (default: build/site; the generated MkDocs project — mkdocs.yml, "
+                        "docs/, overrides/ — goes beside it, in DIR-src)")
     p.add_argument("--as-of", type=iso_date, default=None, metavar="DATE",
                    help="the day whose rules the pages show as in force (default: today)")
     p.set_defaults(func=cmd_build)
@@ -42,7 +42,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     result = build_site(k, output, as_of=args.as_of, policies=args.policies or default_policies())
     print(f"built {display_path(result.output)}: {result.pages} pages, {result.bytes / 1e6:.1f} MB "
           f"in {result.seconds:.1f} s (pages generated in {result.generate_seconds:.1f} s; "
-          f"Markdown in {display_path(result.source)})")
+          f"the MkDocs project is {display_path(result.source)})")
     return 0
 
 

@@ -163,3 +163,24 @@ def test_every_allocation_a_tie_allows_is_accepted(pairs, payer):
 
 def visit_of(payer: str, lines: list[dict]) -> dict:
     return {"payer": payer, "date": "2026-03-02", "plan_of_care": "PT", "lines": lines}
+
+
+FRAGMENTS = ["PNF", "pnf", "Perturbation", "one-on-one", "1:1", "Tolerated", "goal", "POC", "Berg 45/56", "8 sec",
+             "stroke", "I69.351", "cueing", "x", " ", ".", "20 min", "09:00-09:20", "Ther Ex", "ROM", "ÄÖ", "İ"]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=12).map(" ".join))
+def test_documentation_lookup_matches_the_patterns(note):
+    """The fast lookup (plain patterns as substrings of the lower-cased note) finds exactly what the regexes find."""
+    import re
+
+    p = SHIPPED.payer("medicare", as_of=date(2026, 3, 2))
+    for code in ("97112", "97110", "97032"):
+        rule = p.code_rule(code)
+        checked = SHIPPED.check({"payer": "medicare", "date": "2026-03-02", "plan_of_care": "PT", "note": note,
+                                 "lines": [{"code": code, "minutes": 20, "modifiers": ["GP"]}]})
+        missing = {f.basis.rsplit(".", 1)[-1] for f in checked.findings if f.rule == "documentation.missing-element"}
+        expected = {d["id"] for d in rule.documentation
+                    if not any(re.search(pattern, note, re.IGNORECASE) for pattern in d["match"])}
+        assert missing == expected

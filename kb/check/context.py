@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from kb.payer import PayerView
 
 _FLAGS = re.IGNORECASE
+_PLAIN = re.compile(r"^[A-Za-z0-9 ,'/-]+$")  # a pattern with no regex syntax: a plain substring
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,11 @@ class DocElement:
     id: str
     element: str
     fix: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[re.Pattern[str], ...]  # searched case-insensitively
+    words: tuple[str, ...] = ()  # patterns that are plain lower-case text: looked up in the lower-cased note
 
-    def found_in(self, note: str) -> bool:
-        return any(p.search(note) for p in self.patterns)
+    def found_in(self, note: str, lowered: str) -> bool:
+        return any(w in lowered for w in self.words) or any(p.search(note) for p in self.patterns)
 
 
 @dataclass
@@ -187,7 +189,8 @@ class Context:
         if rule is not None and rule.documentation:
             facts.docs = tuple(
                 DocElement(d["id"], d["element"], d.get("fix") or f"Add to the note: {d['element']}.",
-                           _patterns(d["match"]))
+                           tuple(re.compile(p, _FLAGS) for p in d["match"] if not _PLAIN.match(p)),
+                           tuple(p.lower() for p in d["match"] if _PLAIN.match(p)))
                 for d in rule.documentation)
         return facts
 
@@ -212,9 +215,6 @@ class Context:
         return None if group is None else self.thresholds.get((name, group))
 
 
-def _patterns(match: list[str]) -> tuple[re.Pattern[str], ...]:
-    """An element's patterns, compiled once (kept apart: one alternation of them all searches slower)."""
-    return tuple(re.compile(p, _FLAGS) for p in match)
 
 
 def _first_unit_method(view: PayerView) -> date | None:

@@ -225,10 +225,12 @@ class _Run:
         total = sum(self.minutes[c] for c in self.timed)
         below = self.check_minimum(total, basis)
         wrong = [c for c in self.billed_given if c not in below and self.billed[c] != units[c]]
-        capped = rule.daily_cap is not None or bool(self.caps)  # a cap can make allowed totals differ
-        if wrong and self.counted.tie_broken and all(c in self.timed for c in wrong) and (
-                capped or not self.timed <= self.billed_given
-                or sum(self.billed[c] for c in self.timed) == sum(units[c] for c in self.timed)):
+        # without caps a tie moves at most one unit per code and keeps the total; a cap can move more
+        capped = rule.daily_cap is not None or bool(self.caps)
+        if wrong and self.counted.tie_broken and all(c in self.timed for c in wrong) and (capped or (
+                all(abs(self.billed[c] - units[c]) == 1 for c in wrong)
+                and (not self.timed <= self.billed_given
+                     or sum(self.billed[c] for c in self.timed) == sum(units[c] for c in self.timed)))):
             given = [c for c in self.billed_given if c in self.timed]
             if any(all(alt[c] == self.billed[c] for c in given) for alt in self.tie_alternatives()):
                 return
@@ -712,6 +714,7 @@ class _Run:
         if note is None:
             return
         ctx = self.ctx
+        lowered = note.lower()
         for code, ix in self.by_code.items():
             f = self.code_facts[code]
             if not f.docs:
@@ -719,7 +722,7 @@ class _Run:
             rule = f.rule
             assert rule is not None
             for element in f.docs:
-                if not element.found_in(note):
+                if not element.found_in(note, lowered):
                     self.add("documentation.missing-element", "warning", ix,
                              f"the note does not show, for {code}: {element.element}.", element.fix, rule.sources,
                              _basis(ctx, rule, "code_rules", f"{code} documentation.{element.id}"))

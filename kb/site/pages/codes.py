@@ -109,7 +109,8 @@ class CodePage:
                 mue_cell = (f"[{mue.value}]({links.rel(self.page, ppage, links.rule_anchor('mues', self.code))}) "
                             f"(MAI {mue.mai}) {cite.grade(mue.evidence)}")
             del method_rule
-            rows.append([payer_link(self.page, ctx, pid), method_cell, timed_cell, *counts,
+            rows.append([f"{payer_link(self.page, ctx, pid)} [↓](#payer-{slug(pid)}){{.kb-down}}", method_cell,
+                         timed_cell, *counts,
                          "<br>".join(caps) or "—", mue_cell])
         header = ["Payer", "Counts units by", "Timed?", *[f"{m} min" for m in MINUTES], "Daily cap", "MUE"]
         lead = (f"Units for one line of {md(self.code)} billed alone for the minutes in each column "

@@ -4,6 +4,7 @@ payments, documentation checklists, what it inherits and overrides) and the paye
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -150,6 +151,23 @@ class PayerPage:
     def header(self, *names: str) -> list[str]:
         return [*names, *cite.META_HEADER, "Notes"]
 
+    def rule_tables(self, section: str, names: list[str], cells: Callable[[dict[str, Any]], list[str]],
+                    rules: list[dict[str, Any]] | None = None, cls: str = "kb-rules") -> str:
+        """The rules in force (and upcoming) in a table; the ended ones below it, folded.
+
+        A rule's anchor goes on its row in force when it has one, so links land on the rule that applies."""
+        rules = self.rules(section) if rules is None else rules
+        current = [r for r in rules if cite.status(r, self.day) != "ended"]
+        ended = [r for r in rules if cite.status(r, self.day) == "ended"]
+        out = table(self.header(*names), [self.row(section, r, cells(r)) for r in current], cls=cls)
+        if not out:
+            out = f"None in force on {self.day.isoformat()}." if ended else "None."
+        if ended:
+            history = table(self.header(*names), [self.row(section, r, cells(r)) for r in ended], cls=cls)
+            out += (f'\n\n<details class="kb-history"><summary>{plural(len(ended), "ended rule")}, kept for claims '
+                    f"with earlier dates of service</summary>\n{history}\n</details>")
+        return out
+
     # -- sections ------------------------------------------------------------------------------
 
     def intro(self) -> str:
@@ -183,7 +201,7 @@ class PayerPage:
         if d.get("summary"):
             out.append(paragraphs(d["summary"]))
         out.append(table(["", ""], facts, cls="kb-facts"))
-        jump = [("units", "Units"), ("examples", "Worked examples"), ("modifiers", "Modifiers"),
+        jump = [("codes", "Codes"), ("units", "Units"), ("examples", "Worked examples"), ("modifiers", "Modifiers"),
                 ("bundling", "Bundling"), ("caps", "Caps"), ("thresholds", "Thresholds"),
                 ("payments", "Payments"), ("documentation", "Documentation"), ("code-rules", "Code rules"),
                 ("visit-rules", "Visit rules")]
@@ -302,14 +320,10 @@ class PayerPage:
         return "\n\n".join(out)
 
     def modifiers(self) -> str:
-        rows = []
-        for rule in self.rules("modifier_rules"):
-            rows.append(self.row("modifier_rules", rule, [
-                md(rule["id"]), self.modifier_names(rule), self.modifier_condition(rule),
-                selector_text(self.page, rule, self.ctx),
-            ]))
-        body = table(self.header("Rule", "Modifiers", "What it asks", "On lines of"), rows) or \
-            "No modifier rules."
+        body = self.rule_tables("modifier_rules", ["Rule", "Modifiers", "What it asks", "On lines of"], lambda rule: [
+            md(rule["id"]), self.modifier_names(rule), self.modifier_condition(rule),
+            selector_text(self.page, rule, self.ctx),
+        ])
         return "## Modifier rules {#modifiers}\n\n" + body
 
     def modifier_names(self, rule: dict[str, Any]) -> str:
@@ -325,19 +339,16 @@ class PayerPage:
         return modifier_condition(self.page, self.ctx, rule)
 
     def bundling(self) -> str:
-        rows = []
-        for rule in self.rules("ptp_edits"):
-            rows.append(self.row("ptp_edits", rule, [
-                code_link(self.page, rule["column1"], self.ctx),
-                code_link(self.page, rule["column2"], self.ctx),
-                md(INDICATOR.get(rule["modifier_indicator"], rule["modifier_indicator"])),
-                md(rule.get("rationale") or ""),
-            ]))
         intro = ("NCCI procedure-to-procedure (PTP) edits: when both codes are billed for one patient on one "
                  "date, the column 2 code is denied unless the modifier indicator lets a modifier bypass the "
                  "edit and the services really were distinct.")
-        body = table(self.header("Column 1", "Column 2 (denied)", "Modifier indicator", "Rationale"), rows) or \
-            "No bundling edits."
+        body = self.rule_tables("ptp_edits", ["Column 1", "Column 2 (denied)", "Modifier indicator", "Rationale"],
+                                lambda rule: [
+                                    code_link(self.page, rule["column1"], self.ctx),
+                                    code_link(self.page, rule["column2"], self.ctx),
+                                    md(INDICATOR.get(rule["modifier_indicator"], rule["modifier_indicator"])),
+                                    md(rule.get("rationale") or ""),
+                                ])
         return "## Bundling edits {#bundling}\n\n" + intro + "\n\n" + body
 
     def caps(self) -> str:
@@ -350,15 +361,13 @@ class PayerPage:
         code_caps = [r for r in self.rules("code_rules") if r.get("daily_cap") is not None]
         if code_caps:
             out.append("### Units a day per code {#code-caps}")
-            out.append(table(self.header("Code", "At most"), [
-                self.row("code_rules", r, [code_link(self.page, r["code"], self.ctx), f"{r['daily_cap']} a day"])
-                for r in code_caps]))
+            out.append(self.rule_tables("code_rules", ["Code", "At most"], lambda r: [
+                code_link(self.page, r["code"], self.ctx), f"{r['daily_cap']} a day"], rules=code_caps))
         out.append("### Medically unlikely edits (MUEs) {#mues}")
-        rows = [self.row("mues", r, [code_link(self.page, r["code"], self.ctx), str(r["value"]),
-                                     md(MAI.get(r["mai"], r["mai"])), md(r.get("rationale") or "")])
-                for r in self.rules("mues")]
-        out.append(table(self.header("Code", "MUE (units a day)", "Adjudication indicator (MAI)", "Rationale"), rows)
-                   or "No MUEs.")
+        out.append(self.rule_tables(
+            "mues", ["Code", "MUE (units a day)", "Adjudication indicator (MAI)", "Rationale"],
+            lambda r: [code_link(self.page, r["code"], self.ctx), str(r["value"]), md(MAI.get(r["mai"], r["mai"])),
+                       md(r.get("rationale") or "")]))
         return "\n\n".join(out)
 
     def thresholds(self) -> str:
@@ -400,15 +409,13 @@ class PayerPage:
         return "\n\n".join(out)
 
     def payments(self) -> str:
-        rows = []
-        for r in self.rules("payment_adjustments"):
-            rows.append(self.row("payment_adjustments", r, [
-                md(r["id"]), md(r["type"].replace("-", " ")), f"{r['percent']:g} %",
-                ", ".join(modifier_link(self.page, m, self.ctx) for m in r.get("modifiers", [])) or "—",
-                selector_text(self.page, r, self.ctx),
-            ]))
-        body = table(self.header("Adjustment", "Type", "Percent", "Lines with", "Codes"), rows) or \
-            "No payment adjustments."
+        body = self.rule_tables("payment_adjustments", ["Adjustment", "Type", "Percent", "Lines with", "Codes"],
+                                lambda r: [
+                                    md(r["id"]), md(r["type"].replace("-", " ")), f"{r['percent']:g} %",
+                                    ", ".join(modifier_link(self.page, m, self.ctx) for m in r.get("modifiers", []))
+                                    or "—",
+                                    selector_text(self.page, r, self.ctx),
+                                ])
         return "## Payment adjustments {#payments}\n\n" + body
 
     def documentation(self) -> str:
@@ -434,8 +441,7 @@ class PayerPage:
         return "\n\n".join(out)
 
     def code_rules(self) -> str:
-        rows = []
-        for r in self.rules("code_rules"):
+        def cells(r: dict[str, Any]) -> list[str]:
             flags = []
             if r.get("timed") is not None:
                 flags.append("counted as timed" if r["timed"] else "counted as untimed")
@@ -450,23 +456,20 @@ class PayerPage:
             if r.get("documentation"):
                 flags.append(f"[documentation checklist](#documentation-{slug(r['code'])}) "
                              f"({plural(len(r['documentation']), 'item')})")
-            rows.append(self.row("code_rules", r, [code_link(self.page, r["code"], self.ctx), "; ".join(flags) or "—"]))
-        body = table(self.header("Code", "Rule"), rows) or "No per-code rules."
-        return "## Per-code rules {#code-rules}\n\n" + body
+            return [code_link(self.page, r["code"], self.ctx), "; ".join(flags) or "—"]
+
+        return "## Per-code rules {#code-rules}\n\n" + self.rule_tables("code_rules", ["Code", "Rule"], cells)
 
     def visit_rules(self) -> str:
-        rows = []
-        for r in self.rules("visit_rules"):
+        def cells(r: dict[str, Any]) -> list[str]:
             what = {"max-per-date": f"at most {r.get('max')} per date",
                     "no-shared-time": "not for the same minutes as",
                     "may-share-time": "may share minutes with other therapy"}.get(r["type"], md(r["type"]))
-            rows.append(self.row("visit_rules", r, [
-                md(r["id"]), selector_text(self.page, r, self.ctx), md(what),
-                selector_text(self.page, r, self.ctx, "with") if r.get("with") else "—",
-                md(r["finding"]),
-            ]))
-        body = table(self.header("Rule", "Codes", "Rule", "With", "Finding id"), rows) or "No visit rules."
-        return "## Visit rules {#visit-rules}\n\n" + body
+            return [md(r["id"]), selector_text(self.page, r, self.ctx), md(what),
+                    selector_text(self.page, r, self.ctx, "with") if r.get("with") else "—", md(r["finding"])]
+
+        return "## Visit rules {#visit-rules}\n\n" + self.rule_tables(
+            "visit_rules", ["Rule", "Codes", "Rule", "With", "Finding id"], cells)
 
     def removed(self) -> str:
         if not self.data.get("extends"):
@@ -491,11 +494,19 @@ class PayerPage:
         return (f"## Removed from {parent} {{#removed}}\n\n"
                 "Inherited rules this payer does not have, each with the source that says so.\n\n" + body)
 
+    def codes(self) -> str:
+        """Every code, linking to this payer's rules on the code's page."""
+        items = [f"[{md(code)}]({links.rel(self.page, links.code_page(code), 'payer-' + slug(self.pid))})"
+                 for code in self.ctx.model["codes"]]
+        return ("## This payer, code by code {#codes}\n\n"
+                f"Each code's page has a matrix of every payer and, under {md(self.data['name'])}, the rules this "
+                "payer states about the code: " + " · ".join(items))
+
     def render(self) -> Page:
         crumbs = f"[Payers]({links.rel(self.page, links.PAYERS)}) › {md(self.pid)}\n{{: .kb-crumbs }}"
         parts = [crumbs, f"# {md(self.data['name'])}", self.intro(), self.units(), self.examples(), self.modifiers(),
                  self.bundling(), self.caps(), self.thresholds(), self.payments(), self.documentation(),
-                 self.code_rules(), self.visit_rules(), self.removed()]
+                 self.code_rules(), self.visit_rules(), self.removed(), self.codes()]
         return Page(self.page, self.data["name"], "\n\n".join(p for p in parts if p) + "\n")
 
 

@@ -32,6 +32,6 @@ def pages(ctx: SiteContext) -> list[Page]:
         f"{plural(len(docs), 'document')} cited by the rules. *Revised* is the date the document carries; *read* the "
         "date a maintainer read it; *read via* says how, when it was not read at the publisher (a quotation in "
         "another document, a copy). Check a rule against its source before you rely on it.",
-        table(["Document", "Publisher", "Revised", "Read", "Cited by", "Details"], rows),
+        table(["Document", "Publisher", "Revised", "Read", "Cited by", "Details"], rows, cls="kb-sources"),
     ]
     return [Page(PAGE, "Sources", "\n\n".join(body) + "\n")]

@@ -466,3 +466,20 @@ def test_one_on_one_services_cannot_share_minutes(k):
     shared = k.check(visit(line("G0283", 15, "GP", start="09:00", end="09:15"),
                            line("97110", 20, "GP", start="09:00", end="09:20")))
     assert shared.rules == {"time.shared-ok"}
+
+
+def test_bulk_ptp_table_is_checked_too():
+    """Edits from an attached bulk table (kb ncci ptp) are checked like authored ones, by their own dates."""
+    from kb.ptp import OPEN_END, PtpTable, TableMeta
+
+    fresh = kb.load(CHECK)
+    table = PtpTable.from_rows(TableMeta(payer="checkpay", source={"title": "Synthetic PTP table for tests"}),
+                               [("97530", "97535", 20250101, OPEN_END, 1, "Synthetic")])
+    pair = (line("97530", 20, "GP"), line("97535", 20, "GP", "95"))
+    assert fresh.check(visit(*pair)).rules == set()
+    fresh.attach_table(table)
+    r = fresh.check(visit(*pair))
+    f = only(r, "ptp.modifier-required")
+    assert f.sources[0].title == "Synthetic PTP table for tests"
+    assert fresh.check(visit(*pair, day="2024-12-31")).rules == set()
+    assert "ptp.modifier-required" in fresh.check(visit(*pair, day="2025-01-01")).rules

@@ -7,20 +7,10 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from kb.model import Source
+from kb.model import Source, plain
 
 SEVERITIES = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def source_dict(source: Source) -> dict[str, Any]:
@@ -30,7 +20,7 @@ def source_dict(source: Source) -> dict[str, Any]:
 
 @lru_cache(maxsize=4096)
 def _source_dict(source: Source) -> dict[str, Any]:
-    return _plain(asdict(source))
+    return plain(asdict(source))
 
 
 @dataclass(frozen=True)

@@ -103,5 +103,21 @@ def notes_cell(page: str, ctx: SiteContext, pid: str, section: str, rule: dict[s
     return text
 
 
+def code_rule_flags(rule: dict[str, Any], emphasis: str = "") -> list[str]:
+    """What a per-code rule says, as short phrases (the documentation checklist is left to the caller)."""
+    flags = []
+    if rule.get("timed") is not None:
+        flags.append("counted as timed" if rule["timed"] else "counted as untimed")
+    if rule.get("covered") is False:
+        flags.append(f"{emphasis}not covered{emphasis}")
+    if rule.get("one_on_one"):
+        flags.append("one-on-one time only")
+    if rule.get("daily_cap") is not None:
+        flags.append(f"at most {rule['daily_cap']} a day")
+    if rule.get("unit_minutes"):
+        flags.append(f"{rule['unit_minutes']}-minute units")
+    return flags
+
+
 def count_text(n: int, word: str) -> str:
     return plural(n, word)

@@ -6,7 +6,7 @@ from typing import Any
 
 from kb.problems import KBError
 from kb.site import cite, links
-from kb.site.cells import code_link, modifier_link, notes_cell, payer_link
+from kb.site.cells import code_link, code_rule_flags, modifier_link, notes_cell, payer_link
 from kb.site.context import Page, SiteContext
 from kb.site.pages.payers import INDICATOR, MAI, method_in_force, modifier_condition
 from kb.site.text import attr, md, paragraphs, plural, slug, table
@@ -231,15 +231,7 @@ class CodePage:
     def describe(self, section: str, r: dict[str, Any]) -> str:
         ctx = self.ctx
         if section == "code_rules":
-            flags = []
-            if r.get("timed") is not None:
-                flags.append("counted as timed" if r["timed"] else "counted as untimed")
-            if r.get("covered") is False:
-                flags.append("not covered")
-            if r.get("one_on_one"):
-                flags.append("one-on-one time only")
-            if r.get("daily_cap") is not None:
-                flags.append(f"at most {r['daily_cap']} a day")
+            flags = code_rule_flags(r)
             if r.get("documentation"):
                 flags.append("the note must show: " + "; ".join(md(d["element"]) for d in r["documentation"]))
             return "; ".join(flags) or "—"

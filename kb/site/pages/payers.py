@@ -13,6 +13,7 @@ from kb.rules import SECTIONS
 from kb.site import cite, links
 from kb.site.cells import (
     code_link,
+    code_rule_flags,
     codes_links,
     modifier_link,
     notes_cell,
@@ -442,17 +443,7 @@ class PayerPage:
 
     def code_rules(self) -> str:
         def cells(r: dict[str, Any]) -> list[str]:
-            flags = []
-            if r.get("timed") is not None:
-                flags.append("counted as timed" if r["timed"] else "counted as untimed")
-            if r.get("covered") is False:
-                flags.append("**not covered**")
-            if r.get("one_on_one"):
-                flags.append("one-on-one time only")
-            if r.get("daily_cap") is not None:
-                flags.append(f"at most {r['daily_cap']} a day")
-            if r.get("unit_minutes"):
-                flags.append(f"{r['unit_minutes']}-minute units")
+            flags = code_rule_flags(r, emphasis="**")
             if r.get("documentation"):
                 flags.append(f"[documentation checklist](#documentation-{slug(r['code'])}) "
                              f"({plural(len(r['documentation']), 'item')})")

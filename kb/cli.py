@@ -187,12 +187,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     for v in views:
         view = _code_view(v, args.code)
         print(f"\n{v.name} [{v.id}] on {v.as_of}:")
+        cap = view["daily_cap"]
         print(f"  units: {view['method']}; {'timed' if view['timed'] else 'untimed'}"
+              + (f"; at most {cap} capped timed units a day" if cap else "")
               + ("; NOT COVERED" if not view["covered"] else ""))
         if view["mue"]:
             print(f"  MUE: {view['mue']['value']} per day (MAI {view['mue']['mai']})")
         for r in view["modifier_rules"]:
-            print(f"  modifiers ({r['type']}): {', '.join(r['modifiers'])}")
+            named = r.get("modifiers") or [f"{a} with {b}" for a, b in (r.get("pairs") or {}).items()]
+            print(f"  modifiers ({r['type']}): {', '.join(named)}")
         for e in view["bundling"]:
             print(f"  bundled: {e['column1']} over {e['column2']}, indicator {e['modifier_indicator']}")
         for d in view["documentation"]:
@@ -202,8 +205,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _code_view(v: Any, code: str) -> dict[str, Any]:
     info = v.code(code)
+    method = v.unit_method()
+    capped = method.daily_cap is not None and info.timed and (method.cap_codes is None or code in method.cap_codes)
     return {
-        "method": v.unit_method().method,
+        "method": method.method,
+        "daily_cap": method.daily_cap if capped else None,
         "timed": info.timed,
         "covered": info.covered,
         "one_on_one": info.one_on_one,

@@ -126,6 +126,16 @@ def periods_in_order(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
                 )
 
 
+@check
+def undated_starts_are_explained(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc in tree.payers.values():
+        for path, item in _walk_items(doc.data, ()):
+            basis = item.get("effective_from_basis")
+            if basis in ("earliest-evidence", "assumed") and not str(item.get("notes") or "").strip():
+                yield doc.problem((*path, "effective_from_basis"),
+                                  f"effective_from is {basis}: say in notes why this date was used")
+
+
 def _walk_items(data: Any, path: tuple) -> Iterator[tuple[tuple, dict[str, Any]]]:
     """Every mapping that carries an effective_from, with its path."""
     if isinstance(data, dict):

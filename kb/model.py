@@ -50,6 +50,7 @@ class Rule:
     notes: str | None = None
     jurisdiction: tuple[str, ...] | None = None
     declared_by: str | None = None
+    effective_from_basis: str = "stated"  # or 'earliest-evidence' (may be older) / 'assumed' (a convention)
 
     @property
     def inherited(self) -> bool:
@@ -84,6 +85,7 @@ def rule_fields(payer: str, data: dict[str, Any]) -> dict[str, Any]:
         "notes": data.get("notes"),
         "jurisdiction": tuple(data["jurisdiction"]) if data.get("jurisdiction") else None,
         "declared_by": data.get("declared_by"),
+        "effective_from_basis": data.get("effective_from_basis", "stated"),
     }
 
 

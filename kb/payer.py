@@ -286,7 +286,9 @@ class PayerView:
                 caps[c] = cr.daily_cap
         counted = unit_methods.count(rule.method, clean, timed, params, caps)
         method_name = self._kb.model["methods"][rule.method]["name"]
-        first = f"{self.name} counts units by {method_name} (in force since {rule.effective_from})."
+        since = {"earliest-evidence": "at least since", "assumed": "taken to be in force since"}.get(
+            rule.effective_from_basis, "in force since")
+        first = f"{self.name} counts units by {method_name} ({since} {rule.effective_from})."
         return UnitsExplanation(
             payer=self.id, as_of=self.as_of, method=rule.method, units=counted.units,
             steps=(first, *counted.steps), tie_broken=counted.tie_broken, rule=rule,

@@ -25,6 +25,13 @@ def grade(evidence: Any) -> str:
     return f'<span class="kb-ev kb-ev-{cls}" title="{attr(ev)}: {attr(meaning)}">{md(ev)}</span>'
 
 
+# effective_from_basis -> (what follows the date, the tooltip)
+BASIS = {
+    "earliest-evidence": ("or earlier", "the earliest date our sources show it in force; it may be older"),
+    "assumed": ("(assumed)", "no source dates the start: a date chosen by convention, see the notes"),
+}
+
+
 def status(rule: dict[str, Any], day: date) -> str:
     """'in force', 'ended' or 'upcoming' on a day."""
     start = parse_date(rule.get("effective_from"))
@@ -40,7 +47,12 @@ def period(rule: dict[str, Any], day: date) -> str:
     """The effective dates, with the status on `day`: '2024-07-01 →', '2015-01-01 – 2019-12-31 (ended)'."""
     start = rule.get("effective_from") or "?"
     end = rule.get("effective_to")
-    text = f"{md(start)} – {md(end)}" if end else f"from {md(start)}"
+    shown = md(start)
+    basis = BASIS.get(rule.get("effective_from_basis", "stated"))
+    if basis:
+        suffix, why = basis
+        shown = f'<span class="kb-basis" title="{attr(why)}">{shown} {suffix}</span>'
+    text = f"{shown} – {md(end)}" if end else f"from {shown}"
     state = status(rule, day)
     if state != "in force":
         text += f' <span class="kb-{state}">{state}</span>'

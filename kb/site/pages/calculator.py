@@ -44,6 +44,7 @@ def calculator_data(ctx: SiteContext) -> dict[str, Any]:
                 "key": r["key"], "method": r["method"], "minimum_minutes": r.get("minimum_minutes"),
                 "daily_cap": r.get("daily_cap"), "cap_scope": r.get("cap_scope"), "evidence": r.get("evidence"),
                 "declared_by": r.get("declared_by"), "sources": _sources(r), **_period(r),
+                "effective_from_basis": r.get("effective_from_basis", "stated"),
                 **({"cap_codes": r["cap_codes"]} if "cap_codes" in r else {}),
             } for r in rules["unit_methods"]],
             "code_rules": [{

@@ -240,7 +240,9 @@
       capCodes: rule.cap_codes || null };
     var counted = count(rule.method, clean, timedCodes, params, caps);
     var method = DATA.methods[rule.method];
-    var first = payer.name + " counts units by " + (method ? method.name : rule.method) + " (in force since " +
+    var since = { "earliest-evidence": "at least since", "assumed": "taken to be in force since" }[
+      rule.effective_from_basis] || "in force since";
+    var first = payer.name + " counts units by " + (method ? method.name : rule.method) + " (" + since + " " +
       (rule.effective_from || "None") + ").";
     return {
       payer: payerId, date: day, state: state, method: rule.method, minutes: clean, units: counted.units,

@@ -8,8 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kb.compiler import FORMAT, FORMAT_VERSION
-from kb.tree import fingerprint
+from kb.files import fingerprint
+
+FORMAT = "payer-policy-kb/compiled"
+FORMAT_VERSION = 1
 
 
 def default_artifact(policies: Path) -> Path:

@@ -19,13 +19,13 @@ from typing import Any
 
 from kb import __version__, artifact
 from kb.compiler import check_tree, compile_tree
+from kb.files import display_path, policy_files
 from kb.knowledge import KnowledgeBase, load
 from kb.mue import MueTable
 from kb.ncci import read_mue_file, read_ptp_files
 from kb.paths import default_policies
 from kb.problems import DataError, InputError, KBError, PolicyError, QueryError
 from kb.ptp import PtpTable, TableMeta
-from kb.tree import display_path, policy_files
 
 # Modules that add subcommands: each defines register(subparsers) (claim checker, site).
 EXTENSIONS = ("kb.check.cli", "kb.site.cli")

@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from kb import __version__
+from kb.artifact import FORMAT, FORMAT_VERSION
 from kb.lint import lineage, lint
 from kb.problems import PolicyError
 from kb.rules import SECTIONS, period, rule_key
 from kb.tree import PolicyTree, read_tree
 
-FORMAT = "payer-policy-kb/compiled"
 # authored selector -> computed code list
 SELECTORS = (("applies_to", "applies_to_codes"), ("with", "with_codes"), ("cap_applies_to", "cap_codes"))
-FORMAT_VERSION = 1
 
 
 def check_tree(root: Path) -> PolicyTree:

@@ -6,18 +6,17 @@ from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from kb import artifact
-from kb.compiler import compile_tree
-from kb.graph import build_graph
 from kb.mue import MueTable
 from kb.paths import shipped_policies
 from kb.payer import PayerRules, PayerView
 from kb.problems import InputError, KBError, QueryError
 from kb.ptp import PtpTable
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class KnowledgeBase:
@@ -39,6 +38,8 @@ class KnowledgeBase:
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
         """The knowledge base as a networkx.MultiDiGraph (built on first use)."""
+        from kb.graph import build_graph  # networkx is imported only when the graph is used
+
         return build_graph(self.model)
 
     def payers(self) -> list[str]:
@@ -154,4 +155,6 @@ def _load(path: str | Path | None, artifact_path: str | Path | None) -> Knowledg
     model = artifact.read(target) if target.is_file() else None
     if model is not None and artifact.is_fresh(model, root):
         return KnowledgeBase(model, origin="artifact")
+    from kb.compiler import compile_tree  # the schema and lint machinery load only when needed
+
     return KnowledgeBase(compile_tree(root))

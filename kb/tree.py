@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.files import display_path, policy_files
 from kb.problems import Problem
 from kb.schemas import SCHEMA_FILES, validate
 from kb.yamlfile import YamlDoc, load_yaml
@@ -26,27 +26,6 @@ class PolicyTree:
     payers: dict[str, YamlDoc] = field(default_factory=dict)  # file stem -> document
     inputs: dict[str, str] = field(default_factory=dict)  # path relative to root -> sha256
     unreadable: set[str] = field(default_factory=set)  # payer ids and catalogue names that failed to parse
-
-
-def display_path(path: Path) -> str:
-    """The path as a user should see it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive (Windows)
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
-def policy_files(root: Path) -> list[Path]:
-    """Every YAML file below the tree root, in a stable order."""
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
-
-
-def fingerprint(root: Path) -> dict[str, str]:
-    """sha256 of each policy file, by path relative to the root: what makes a compiled artifact fresh."""
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in policy_files(root)
-    }
 
 
 def read_tree(root: Path) -> tuple[PolicyTree, list[Problem]]:

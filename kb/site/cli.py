@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 from kb.cli import add_policies_option, iso_date, open_kb, progress
+from kb.files import display_path
 from kb.paths import default_policies
 from kb.site import paths
 from kb.site.build import build_site
-from kb.tree import display_path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

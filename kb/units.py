@@ -76,7 +76,10 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
     remaining = allowed - full
     tie = False
     if remaining:
-        ranked = sorted((c for c in timed if left[c] > 0), key=lambda c: (-left[c], -timed[c], c))
+        # With a daily cap that counts only some codes, a tied unit goes to a code the cap does not count:
+        # CMS lets the clinician choose, and that choice is never cut back by the cap.
+        capped = p.cap_codes if p.daily_cap is not None and p.cap_codes is not None else frozenset()
+        ranked = sorted((c for c in timed if left[c] > 0), key=lambda c: (-left[c], c in capped, -timed[c], c))
         winners = ranked[:remaining]
         for c in winners:
             units[c] += 1
@@ -89,9 +92,12 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
             rivals = [c for c in ranked[remaining:] if left[c] == left[cut]]
             if rivals:
                 tie = True
+                rule = "more total minutes, then the lower code number"
+                if capped:
+                    rule = "codes the daily cap does not count, then " + rule
                 steps.append(
                     f"Tie: {', '.join([cut, *rivals])} have the same leftover ({left[cut]} min); the source lets "
-                    f"the clinician choose. Broken here by more total minutes, then the lower code number: {cut}."
+                    f"the clinician choose. Broken here by {rule}: {cut}."
                 )
             losers = ranked[remaining:]
             if losers:

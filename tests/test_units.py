@@ -149,3 +149,14 @@ def test_result_does_not_depend_on_input_order(minutes):
     forward = count("cms-total-time", minutes, set(TIMED), Params()).units
     backward = count("cms-total-time", dict(reversed(list(minutes.items()))), set(TIMED), Params()).units
     assert forward == backward
+
+
+def test_a_tie_goes_to_a_code_a_listed_cap_does_not_count():
+    # 97110 and 97530 tie (6 minutes left each); the cap counts 97110 only, so the tied unit goes to 97530
+    # and survives the cap: 5 units instead of 4.
+    params = Params(daily_cap=2, cap_codes=frozenset({"97110", "97112"}))
+    counted = count("cms-total-time", {"97110": 36, "97530": 36}, set(TIMED), params)
+    assert counted.units == {"97110": 2, "97530": 3} and counted.tie_broken
+    assert any("codes the daily cap does not count" in s for s in counted.steps)
+    # with no listed cap, the documented tie-break stands (more minutes, then the lower code)
+    assert count("cms-total-time", {"97110": 36, "97530": 36}, set(TIMED), Params()).units == {"97110": 3, "97530": 2}

@@ -125,6 +125,11 @@ def generated_visits(k: kb.KnowledgeBase, n: int = 400, seed: int = 5) -> list[t
             lines = [[ln["code"], ln.get("minutes", 0)] for ln in ex["visit"]["lines"]]
             if len({c for c, _ in lines}) == len(lines):
                 visits.append((pid, ex["date"], ex["visit"].get("state"), lines))
+    # ties next to a daily cap that counts only listed codes (Anthem's states): the tie-break must match too
+    for state in ("OH", "WI", None):
+        visits += [("anthem", "2026-03-02", state, [["97110", 36], ["97530", 36]]),
+                   ("anthem", "2026-03-02", state, [["97112", 21], ["97530", 36], ["97140", 36]]),
+                   ("anthem", "2026-03-02", state, [["97110", 20], ["97112", 20], ["97530", 20], ["97535", 20]])]
     payers = sorted(k.model["payers"])
     while len(visits) < n:
         pool = timed if rng.random() < 0.7 else codes

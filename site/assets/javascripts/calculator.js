@@ -89,10 +89,13 @@
       }
       var remaining = allowed - full;
       if (remaining) {
+        // kb.units: with a cap that counts only some codes, a tied unit goes to a code the cap does not count
+        var capList = (p.dailyCap !== null && p.dailyCap !== undefined && p.capCodes) ? p.capCodes : null;
+        var inCap = function (c) { return capList && capList.indexOf(c) >= 0 ? 1 : 0; };
         var ranked = timed.map(function (t) { return t[0]; })
           .filter(function (c) { return left[c] > 0; })
           .sort(function (a, b) {
-            return (left[b] - left[a]) || (minutes[b] - minutes[a]) || cmp(a, b);
+            return (left[b] - left[a]) || (inCap(a) - inCap(b)) || (minutes[b] - minutes[a]) || cmp(a, b);
           });
         var winners = ranked.slice(0, remaining);
         winners.forEach(function (c) { units[c] += 1; });
@@ -105,8 +108,9 @@
           if (rivals.length) {
             tie = true;
             steps.push("Tie: " + [cut].concat(rivals).join(", ") + " have the same leftover (" + left[cut] +
-              " min); the source lets the clinician choose. Broken here by more total minutes, then the lower " +
-              "code number: " + cut + ".");
+              " min); the source lets the clinician choose. Broken here by " +
+              (capList ? "codes the daily cap does not count, then " : "") +
+              "more total minutes, then the lower code number: " + cut + ".");
           }
           if (losers.length) {
             steps.push("No unit for the leftover minutes of " + losers.map(function (c) {

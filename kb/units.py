@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import combinations
 
-Method = Callable[[dict[str, int], "Params"], tuple[dict[str, int], list[str], bool]]
+# A method returns units per code, its steps, and every allocation the source allows (more than one
+# only when it broke a tie that the clinician may break another way).
+Method = Callable[[dict[str, int], "Params"], tuple[dict[str, int], list[str], list[dict[str, int]]]]
 METHODS: dict[str, Method] = {}
 
 
@@ -26,11 +29,12 @@ class Params:
 
 @dataclass(frozen=True)
 class Counted:
-    """Units per code and the steps that produced them."""
+    """Units per code, the steps that produced them, and every allocation the source allows."""
 
     units: dict[str, int]
     steps: list[str] = field(default_factory=list)
     tie_broken: bool = False
+    alternatives: tuple[dict[str, int], ...] = ()  # with a broken tie: each allowed answer, caps applied
 
 
 def method(name: str) -> Callable[[Method], Method]:
@@ -56,15 +60,16 @@ def _band(units: int, p: Params) -> str:
 
 
 @method("cms-total-time")
-def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], bool]:
+def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], list[dict[str, int]]]:
     """Units from the total timed minutes, then allocated: full units first, then largest leftovers."""
     total = sum(timed.values())
     allowed = units_for_minutes(total, p)
     listing = " + ".join(f"{c} {m}" for c, m in timed.items())
     if allowed == 0:
-        return {c: 0 for c in timed}, [
+        none = {c: 0 for c in timed}
+        return none, [
             f"Total timed minutes: {listing} = {total}; under {p.minimum_minutes} minutes, no timed unit can be billed."
-        ], False
+        ], [none]
     steps = [f"Total timed minutes: {listing} = {total} minutes, which allows {allowed} "
              f"unit{'s' if allowed != 1 else ''} ({_band(allowed, p)})."]
     units = {c: m // p.unit_minutes for c, m in timed.items()}
@@ -74,15 +79,17 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
         steps.append("Full units first: " + ", ".join(
             f"{c} {units[c]} (leftover {left[c]} min)" for c in timed) + f" = {full}.")
     remaining = allowed - full
-    tie = False
+    choices = [dict(units)]
     if remaining:
         # With a daily cap that counts only some codes, a tied unit goes to a code the cap does not count:
         # CMS lets the clinician choose, and that choice is never cut back by the cap.
         capped = p.cap_codes if p.daily_cap is not None and p.cap_codes is not None else frozenset()
         ranked = sorted((c for c in timed if left[c] > 0), key=lambda c: (-left[c], c in capped, -timed[c], c))
         winners = ranked[:remaining]
+        base = dict(units)
         for c in winners:
             units[c] += 1
+        choices = [dict(units)]
         steps.append(
             f"{remaining} unit{'s' if remaining != 1 else ''} left: to the largest leftover minutes: "
             + ", ".join(f"{c} ({left[c]} min)" for c in winners) + "."
@@ -91,7 +98,15 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
             cut = ranked[remaining - 1]
             rivals = [c for c in ranked[remaining:] if left[c] == left[cut]]
             if rivals:
-                tie = True
+                # the clinician may give the contested units to any of the tied codes
+                tied = [c for c in ranked if left[c] == left[cut]]
+                sure = [c for c in winners if left[c] > left[cut]]
+                choices = []
+                for pick in combinations(tied, remaining - len(sure)):
+                    choice = dict(base)
+                    for c in (*sure, *pick):
+                        choice[c] += 1
+                    choices.append(choice)
                 rule = "more total minutes, then the lower code number"
                 if capped:
                     rule = "codes the daily cap does not count, then " + rule
@@ -106,40 +121,40 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
                              + ": the total is used up (the minutes are still documented).")
     else:
         steps.append("No units left over for leftover minutes.")
-    return units, steps, tie
+    return units, steps, choices
 
 
 @method("cpt-per-code-midpoint")
-def cpt_per_code_midpoint(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], bool]:
+def cpt_per_code_midpoint(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], list[dict[str, int]]]:
     """Each code on its own minutes: a unit once the midpoint of a unit is passed."""
     units = {c: units_for_minutes(m, p) for c, m in timed.items()}
     steps = ["Each timed code is counted on its own minutes (a unit from "
              f"{p.minimum_minutes} minutes, then every {p.unit_minutes}): "
              + ", ".join(f"{c} {m} min -> {units[c]}" for c, m in timed.items()) + "."]
-    return units, steps, False
+    return units, steps, [units]
 
 
 @method("whole-units")
-def whole_units(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], bool]:
+def whole_units(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], list[dict[str, int]]]:
     """Only whole units: each code gets its minutes divided by the unit length, rounded down."""
     units = {c: m // p.unit_minutes for c, m in timed.items()}
     steps = [f"Only whole {p.unit_minutes}-minute units count, code by code: "
              + ", ".join(f"{c} {m} min -> {units[c]}" for c, m in timed.items()) + "."]
-    return units, steps, False
+    return units, steps, [units]
 
 
 @method("per-visit")
-def per_visit(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], bool]:
+def per_visit(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], list[dict[str, int]]]:
     """One unit for the whole visit's timed services, on the code with the most minutes."""
     units = {c: 0 for c in timed}
     total = sum(timed.values())
     if total < p.minimum_minutes or not timed:
-        return units, [f"Timed minutes total {total}: under {p.minimum_minutes}, no visit unit."], False
+        return units, [f"Timed minutes total {total}: under {p.minimum_minutes}, no visit unit."], [units]
     top = sorted(timed, key=lambda c: (-timed[c], c))[0]
     units[top] = 1
-    tie = sum(1 for m in timed.values() if m == timed[top]) > 1
+    choices = [{**{c: 0 for c in timed}, c: 1} for c in timed if timed[c] == timed[top]]
     return units, [f"One unit per visit whatever the minutes ({total} timed minutes): reported on {top}, "
-                   "the service with the most minutes."], tie
+                   "the service with the most minutes."], choices
 
 
 def count(
@@ -152,7 +167,32 @@ def count(
     """Count units for one visit with the named method, then apply untimed codes and caps."""
     timed = {c: m for c, m in minutes.items() if c in timed_codes}
     untimed = [c for c in minutes if c not in timed_codes]
-    units, steps, tie = METHODS[name](timed, params) if timed else ({}, [], False)
+    units, steps, choices = METHODS[name](timed, params) if timed else ({}, [], [{}])
+    steps += _apply_caps(units, timed, params, code_caps)
+    tie = len(choices) > 1
+    alternatives: list[dict[str, int]] = []
+    if tie:
+        for choice in choices:
+            _apply_caps(choice, timed, params, code_caps)
+            choice.update({c: 1 for c in untimed})
+            if choice not in alternatives:
+                alternatives.append(choice)
+    for c in untimed:
+        units[c] = 1
+    if untimed:
+        steps.append("Untimed: " + ", ".join(untimed) + " — one unit each; their minutes do not count "
+                     "toward the timed total.")
+        for c in untimed:
+            if code_caps and c in code_caps and code_caps[c] < 1:
+                units[c] = code_caps[c]
+    ordered = {c: units[c] for c in minutes}
+    return Counted(ordered, steps, tie, tuple({c: alt.get(c, ordered[c]) for c in minutes} for alt in alternatives))
+
+
+def _apply_caps(units: dict[str, int], timed: dict[str, int], params: Params,
+                code_caps: Mapping[str, int] | None) -> list[str]:
+    """Cut timed units to the daily cap (fewest minutes first) and to per-code caps, in place; the steps."""
+    steps = []
     capped = [c for c in units if params.cap_codes is None or c in params.cap_codes]
     if params.daily_cap is not None and sum(units[c] for c in capped) > params.daily_cap:
         over = sum(units[c] for c in capped) - params.daily_cap
@@ -170,13 +210,4 @@ def count(
         if c in units and units[c] > cap:
             steps.append(f"{c} is limited to {cap} unit{'s' if cap != 1 else ''} a day: {units[c]} -> {cap}.")
             units[c] = cap
-    for c in untimed:
-        units[c] = 1
-    if untimed:
-        steps.append("Untimed: " + ", ".join(untimed) + " — one unit each; their minutes do not count "
-                     "toward the timed total.")
-        for c in untimed:
-            if code_caps and c in code_caps and code_caps[c] < 1:
-                units[c] = code_caps[c]
-    ordered = {c: units[c] for c in minutes}
-    return Counted(ordered, steps, tie)
+    return steps

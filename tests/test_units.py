@@ -160,3 +160,24 @@ def test_a_tie_goes_to_a_code_a_listed_cap_does_not_count():
     assert any("codes the daily cap does not count" in s for s in counted.steps)
     # with no listed cap, the documented tie-break stands (more minutes, then the lower code)
     assert count("cms-total-time", {"97110": 36, "97530": 36}, set(TIMED), Params()).units == {"97110": 3, "97530": 2}
+
+
+def test_a_broken_tie_lists_every_allowed_allocation():
+    # Example 2: either code may take the third unit
+    two = count("cms-total-time", {"97112": 20, "97110": 20}, set(TIMED), Params())
+    assert sorted(map(sorted, (a.items() for a in two.alternatives))) == sorted(
+        [sorted({"97112": 2, "97110": 1}.items()), sorted({"97112": 1, "97110": 2}.items())])
+    # equal leftovers but different minutes: still the clinician's choice
+    uneven = count("cms-total-time", {"97112": 21, "97110": 36, "G0283": 5}, set(TIMED), Params())
+    assert {"97112": 2, "97110": 2, "G0283": 1} in uneven.alternatives and uneven.units["97110"] == 3
+    # no tie, no alternatives
+    assert count("cms-total-time", {"97112": 24, "97110": 23}, set(TIMED), Params()).alternatives == ()
+
+
+def test_the_checker_accepts_any_allocation_the_tie_allows(mini):
+    visit = {"payer": "medicare", "date": "2026-03-02", "plan_of_care": "PT",
+             "lines": [{"code": "97112", "minutes": 21, "units": 2, "modifiers": ["GP"]},
+                       {"code": "97110", "minutes": 36, "units": 2, "modifiers": ["GP"]}]}
+    assert "units.mismatch" not in mini.check(visit).rules
+    visit["lines"][1]["units"] = 3  # now 5 units for 57 minutes: over-billing
+    assert "units.mismatch" in mini.check(visit).rules

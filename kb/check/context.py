@@ -149,7 +149,6 @@ class Context:
         self.plain_thresholds = sorted({t.name for t in thresholds if t.name not in used})
         self._codes: dict[str, CodeFacts | None] = {}
         self._ptp: dict[tuple[str, str], PtpEdit | None] = {}
-        self.ties: dict[tuple[Any, ...], list[dict[str, int]]] = {}  # allocations a broken tie allows, by minutes
 
     # -- codes -----------------------------------------------------------------------------------
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kb import units as unit_methods
 from kb.check.context import CodeFacts, Context, Contexts
 from kb.check.inputs import Line, Visit, as_visit_data, iter_visit_data, to_visit
 from kb.check.result import CheckResult, Finding, LineResult, VisitError, sort_findings
@@ -27,7 +25,6 @@ MAI = {
     2: "an absolute date-of-service edit based on policy: units above it are never paid",
     3: "a date-of-service edit based on clinical data: units above it are denied, payable only on appeal",
 }
-MAX_TIE_CODES = 6  # a broken tie: every order of at most this many timed codes is tried
 
 
 class Checker:
@@ -189,34 +186,6 @@ class _Run:
             self._uncapped = self.ctx.count(self.minutes, self.timed, {}, capped=False).units
         return self._uncapped
 
-    def tie_alternatives(self) -> list[dict[str, int]]:
-        """Every allocation the method allows when it broke a tie: the same counting with the timed codes ranked
-        in every order (the method breaks ties by code order, so each order gives one allowed answer). Kept per
-        context, by the visit's timed minutes and caps."""
-        timed = sorted(c for c in self.minutes if c in self.timed)
-        key = (tuple((c, self.minutes[c]) for c in timed), tuple(sorted(self.caps.items())))
-        found = self.ctx.ties.get(key)
-        if found is not None:
-            return found
-        found = []
-        if len(timed) <= MAX_TIE_CODES:
-            for order in itertools.permutations(timed):
-                label = {c: f"{k:05d}" for k, c in enumerate(order)}
-                back = {v: c for c, v in label.items()}
-                minutes = {label[c]: self.minutes[c] for c in timed}
-                caps = {label[c]: cap for c, cap in self.caps.items() if c in label}
-                params = self.ctx.params
-                if params.cap_codes is not None:  # the cap names codes: name them by their labels too
-                    params = replace(params, cap_codes=frozenset(label[c] for c in params.cap_codes if c in label))
-                got = unit_methods.count(self.ctx.method, minutes, set(minutes), params, caps or None)
-                units = {back[c]: u for c, u in got.units.items()}
-                if units not in found:
-                    found.append(units)
-        if len(self.ctx.ties) > 10_000:
-            self.ctx.ties.clear()
-        self.ctx.ties[key] = found
-        return found
-
     def check_units(self) -> None:
         ctx = self.ctx
         units = self.counted.units
@@ -225,14 +194,10 @@ class _Run:
         total = sum(self.minutes[c] for c in self.timed)
         below = self.check_minimum(total, basis)
         wrong = [c for c in self.billed_given if c not in below and self.billed[c] != units[c]]
-        # without caps a tie moves at most one unit per code and keeps the total; a cap can move more
-        capped = rule.daily_cap is not None or bool(self.caps)
-        if wrong and self.counted.tie_broken and all(c in self.timed for c in wrong) and (capped or (
-                all(abs(self.billed[c] - units[c]) == 1 for c in wrong)
-                and (not self.timed <= self.billed_given
-                     or sum(self.billed[c] for c in self.timed) == sum(units[c] for c in self.timed)))):
+        if wrong and self.counted.tie_broken and all(c in self.timed for c in wrong):
+            # the method lists every allocation the tie allows (caps applied): any of them is right
             given = [c for c in self.billed_given if c in self.timed]
-            if any(all(alt[c] == self.billed[c] for c in given) for alt in self.tie_alternatives()):
+            if any(all(alt[c] == self.billed[c] for c in given) for alt in self.counted.alternatives):
                 return
         timed_units = sum(units[c] for c in self.timed)
         for c in wrong:

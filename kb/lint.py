@@ -171,9 +171,8 @@ def extends_chain(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
             continue  # its file has its own problems; the reference itself is fine
         elif parent not in tree.payers:
             yield doc.problem(("extends",), f"extends unknown payer '{parent}' (no payers/{parent}.yaml)")
-        elif _cycle(tree, stem):
-            chain = " -> ".join(_cycle(tree, stem))
-            yield doc.problem(("extends",), f"extends forms a cycle: {chain}")
+        elif cycle := _cycle(tree, stem):
+            yield doc.problem(("extends",), f"extends forms a cycle: {' -> '.join(cycle)}")
 
 
 def _cycle(tree: PolicyTree, start: str) -> list[str]:

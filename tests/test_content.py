@@ -30,7 +30,19 @@ PAYER_IDS = [
     "bcbs-massachusetts-hospital",
     "commercial-cpt-midpoint",
     "commercial-whole-units",
+    "aetna",
+    "humana",
+    "uhc-medicare-advantage",
+    "ohio-medicaid",
+    "florida-medicaid",
 ]
+
+
+def test_at_least_seventeen_payers():
+    """Issue 8 (breadth): Aetna, Humana, a Medicare Advantage plan and two more state Medicaid programs."""
+    assert len(PAYER_IDS) >= 17
+    assert {"aetna", "humana", "uhc-medicare-advantage"} <= set(PAYER_IDS)
+    assert sum(1 for p in PAYER_IDS if p.endswith("-medicaid")) >= 3
 
 # Sections whose entries are effective-dated rules (thresholds are dated by their `year`).
 DATED_SECTIONS = ("unit_methods", "code_rules", "modifier_rules", "ptp_edits", "mues", "payment_adjustments",

@@ -187,9 +187,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     for v in views:
         view = _code_view(v, args.code)
         print(f"\n{v.name} [{v.id}] on {v.as_of}:")
+        for gap in view["no_data"]:
+            print(f"  no data for this date: {gap}")
         cap = view["daily_cap"]
-        print(f"  units: {view['method']}; {'timed' if view['timed'] else 'untimed'}"
-              + (f"; at most {cap} capped timed units a day" if cap else "")
+        method = view["method"] or "no unit-counting rule in force"
+        print(f"  units: {method}; {'timed' if view['timed'] else 'untimed'}"
+              + (f"; counts toward a daily cap of {cap} units" if cap else "")
               + ("; NOT COVERED" if not view["covered"] else ""))
         if view["mue"]:
             print(f"  MUE: {view['mue']['value']} per day (MAI {view['mue']['mai']})")
@@ -200,16 +203,24 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"  bundled: {e['column1']} over {e['column2']}, indicator {e['modifier_indicator']}")
         for d in view["documentation"]:
             print(f"  note must show: {d['element']}")
+        for r in view["visit_rules"]:
+            print(f"  visit rule ({r['type']}): {r['id']} -> {r['finding']}")
     return 0
 
 
 def _code_view(v: Any, code: str) -> dict[str, Any]:
     info = v.code(code)
-    method = v.unit_method()
-    capped = method.daily_cap is not None and info.timed and (method.cap_codes is None or code in method.cap_codes)
+    try:
+        method = v.unit_method()
+    except QueryError:
+        method = None  # no unit-counting rule on this date: said in no_data
+    listed = method is not None and method.cap_codes is not None and code in method.cap_codes
+    capped = (method is not None and method.daily_cap is not None
+              and ((method.cap_codes is None and info.timed) or listed))
     return {
-        "method": method.method,
-        "daily_cap": method.daily_cap if capped else None,
+        "no_data": v.no_data(),
+        "method": method.method if method is not None else None,
+        "daily_cap": method.daily_cap if capped and method is not None else None,
         "timed": info.timed,
         "covered": info.covered,
         "one_on_one": info.one_on_one,
@@ -217,6 +228,7 @@ def _code_view(v: Any, code: str) -> dict[str, Any]:
         "modifier_rules": [r.to_dict() for r in info.modifier_rules],
         "bundling": [e.to_dict() for e in v.ptp_partners(code)],
         "documentation": list(info.rule.documentation) if info.rule else [],
+        "visit_rules": [r.to_dict() for r in v.visit_rules() if not r.applies_to or code in r.applies_to],
     }
 
 

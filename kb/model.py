@@ -155,6 +155,7 @@ class ModifierRule(Rule):
     de_minimis_percent: float | None = None
     threshold: str | None = None
     pairs: dict[str, str] = field(default_factory=dict)
+    lines_with: tuple[str, ...] = ()  # threshold: also every line carrying one of these modifiers, any code
 
     def __str__(self) -> str:
         return f"{self.id} ({self.type}): {', '.join(self.modifiers)}"
@@ -192,6 +193,8 @@ class VisitRule(Rule):
     applies_to: tuple[str, ...] = ()
     with_codes: tuple[str, ...] = ()
     max: int | None = None
+    days: int | None = None  # rules over several visits: their period in calendar days
+    treatment_days: int | None = None  # progress-report: most treatment days between two reports
 
 
 @dataclass(frozen=True)

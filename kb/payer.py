@@ -26,7 +26,7 @@ from kb.model import (
 from kb.mue import MueTable
 from kb.problems import InputError, QueryError
 from kb.ptp import PairIndex, PtpTable
-from kb.rules import SECTIONS, pick
+from kb.rules import SECTIONS, period, pick
 
 if TYPE_CHECKING:
     from kb.catalogue import Catalogue
@@ -61,7 +61,7 @@ def typed_rule(section: str, payer: str, data: dict[str, Any]) -> Rule:
                             applies_to=tuple(data.get("applies_to_codes", ())),
                             by_plan_of_care=dict(data.get("by_plan_of_care") or {}),
                             de_minimis_percent=data.get("de_minimis_percent"), threshold=data.get("threshold"),
-                            pairs=dict(data.get("pairs") or {}))
+                            pairs=dict(data.get("pairs") or {}), lines_with=tuple(data.get("lines_with", ())))
     if section == "thresholds":
         return Threshold(**common, name=data["name"], group=data["group"], year=data["year"], amount=data["amount"])
     if section == "payment_adjustments":
@@ -72,7 +72,8 @@ def typed_rule(section: str, payer: str, data: dict[str, Any]) -> Rule:
     if section == "visit_rules":
         return VisitRule(**common, id=data["id"], type=data["type"], finding=data["finding"],
                          applies_to=tuple(data.get("applies_to_codes", ())),
-                         with_codes=tuple(data.get("with_codes", ())), max=data.get("max"))
+                         with_codes=tuple(data.get("with_codes", ())), max=data.get("max"), days=data.get("days"),
+                         treatment_days=data.get("treatment_days"))
     raise ValueError(section)
 
 
@@ -94,6 +95,11 @@ class PayerRules:
         self.authored_ptp = PairIndex(self.sections["ptp_edits"])  # type: ignore[arg-type]
         self.bulk_ptp: PtpTable | None = None
         self.bulk_mue: list[MueTable] = []  # snapshots, oldest first
+
+
+# what each section covers: the knowledge base holds no rule of it before its first date
+COVERAGE = {"unit_methods": "unit counting", "ptp_edits": "NCCI bundling edits", "mues": "medically unlikely edits",
+            "visit_rules": "visit rules", "thresholds": "yearly thresholds"}
 
 
 class PayerView:
@@ -145,11 +151,44 @@ class PayerView:
         """The payer's worked examples (visits with expected units and findings)."""
         return list(self._rules.data["examples"])
 
+    def data_starts(self) -> dict[str, date]:
+        """The first date of service each section has a rule for (inherited rules included; bulk MUE tables
+        count from their own dates); sections with no rule at all are left out."""
+        out: dict[str, date] = {}
+        for section in COVERAGE:
+            starts = [start for r in self._rules.sections[section] if (start := period(r)[0]) is not None]
+            if section == "mues":
+                starts += [t.effective_from for t in self._rules.bulk_mue]
+            if starts:
+                out[section] = min(starts)
+        return out
+
+    def first_rules(self) -> dict[str, Rule]:
+        """For each section, its earliest rule: the one whose sources mark where the knowledge base's data begin."""
+        out: dict[str, Rule] = {}
+        for section in COVERAGE:
+            dated = [r for r in self._rules.sections[section] if period(r)[0] is not None]
+            if dated:
+                out[section] = min(dated, key=lambda r: (period(r)[0], r.key))
+        return out
+
+    def no_data(self) -> list[str]:
+        """What the knowledge base cannot answer on `as_of` because its data start later: one sentence per
+        section ('no medically unlikely edits before 2024-07-01'); empty when every section covers the date."""
+        return list(self.no_data_by_section().values())
+
+    def no_data_by_section(self) -> dict[str, str]:
+        """`no_data()` keyed by section (unit_methods, ptp_edits, mues, visit_rules, thresholds)."""
+        return {section: f"no {COVERAGE[section]} before {first.isoformat()}"
+                for section, first in self.data_starts().items() if self.as_of < first}
+
     def unit_method(self) -> UnitMethod:
         """The unit-counting method in force."""
         rule = self._pick("unit_methods", "unit-method")
         if rule is None:
-            raise QueryError(f"{self.id} has no unit-counting method in force on {self.as_of.isoformat()}")
+            gap = [g for g in self.no_data() if g.startswith("no unit counting")]
+            raise QueryError(f"{self.id} has no unit-counting method in force on {self.as_of.isoformat()}"
+                             + (f": no data for this date (the knowledge base has {gap[0]})" if gap else ""))
         return rule
 
     def code_rule(self, code: str) -> CodeRule | None:

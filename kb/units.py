@@ -167,43 +167,54 @@ def count(
     """Count units for one visit with the named method, then apply untimed codes and caps."""
     timed = {c: m for c, m in minutes.items() if c in timed_codes}
     untimed = [c for c in minutes if c not in timed_codes]
+    # a daily cap that lists untimed codes ("modalities/procedures and/or units in any combination") counts
+    # their one unit each too, and may cut them (fewest minutes first, like timed units)
+    in_cap = {c: minutes[c] for c in untimed
+              if params.daily_cap is not None and params.cap_codes is not None and c in params.cap_codes}
     units, steps, choices = METHODS[name](timed, params) if timed else ({}, [], [{}])
-    steps += _apply_caps(units, timed, params, code_caps)
+    steps += _apply_caps(units, timed, params, code_caps, in_cap)
     tie = len(choices) > 1
     alternatives: list[dict[str, int]] = []
     if tie:
         for choice in choices:
-            _apply_caps(choice, timed, params, code_caps)
-            choice.update({c: 1 for c in untimed})
+            _apply_caps(choice, timed, params, code_caps, in_cap)
+            choice.update({c: 1 for c in untimed if c not in in_cap})
             if choice not in alternatives:
                 alternatives.append(choice)
     for c in untimed:
-        units[c] = 1
+        if c not in in_cap:
+            units[c] = 1
     if untimed:
-        steps.append("Untimed: " + ", ".join(untimed) + " — one unit each; their minutes do not count "
-                     "toward the timed total.")
+        steps.append("Untimed: " + ", ".join(untimed) + " — one unit each"
+                     + (" (the daily cap above counts them)" if in_cap else "")
+                     + "; their minutes do not count toward the timed total.")
         for c in untimed:
-            if code_caps and c in code_caps and code_caps[c] < 1:
+            if code_caps and c in code_caps and code_caps[c] < units[c]:
                 units[c] = code_caps[c]
     ordered = {c: units[c] for c in minutes}
     return Counted(ordered, steps, tie, tuple({c: alt.get(c, ordered[c]) for c in minutes} for alt in alternatives))
 
 
 def _apply_caps(units: dict[str, int], timed: dict[str, int], params: Params,
-                code_caps: Mapping[str, int] | None) -> list[str]:
-    """Cut timed units to the daily cap (fewest minutes first) and to per-code caps, in place; the steps."""
+                code_caps: Mapping[str, int] | None, in_cap: Mapping[str, int] | None = None) -> list[str]:
+    """Cut units to the daily cap (fewest minutes first) and to per-code caps, in place; the steps. `in_cap`:
+    untimed codes the cap counts (code -> minutes), one unit each, put into `units` here."""
     steps = []
+    for c in in_cap or {}:
+        units[c] = 1
+    minutes = {**timed, **(in_cap or {})}
     capped = [c for c in units if params.cap_codes is None or c in params.cap_codes]
     if params.daily_cap is not None and sum(units[c] for c in capped) > params.daily_cap:
         over = sum(units[c] for c in capped) - params.daily_cap
         cut_steps = []
-        for c in sorted(capped, key=lambda c: (timed[c], c)):
+        for c in sorted(capped, key=lambda c: (minutes[c], c)):
             take = min(over, units[c])
             if take:
                 units[c] -= take
                 over -= take
                 cut_steps.append(f"{c} -{take}")
-        counted = "timed units" if params.cap_codes is None else "units of the capped codes"
+        counted = "timed units" if params.cap_codes is None else (
+            "units of the capped codes, untimed ones included" if in_cap else "units of the capped codes")
         steps.append(f"Daily cap of {params.daily_cap} {counted}: removed from the codes with the fewest "
                      f"minutes ({', '.join(cut_steps)}).")
     for c, cap in (code_caps or {}).items():

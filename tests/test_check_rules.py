@@ -169,11 +169,11 @@ def test_discipline_mismatch(k):
 
 
 def test_assistant_missing_above_de_minimis(k):
-    r = k.check(visit(line("97110", 30, "GP", assistant_minutes=20)))
+    r = k.check(visit(line("97110", 30, "GP", assistant_minutes=30)))
     f = only(r, "modifier.assistant-missing")
     assert f.severity == "error" and "more than the 10 % de minimis" in f.message and f.fix == "Add CQ to the line."
     assert r.lines[0].payment_factor == pytest.approx(0.85)  # paid as the assistant's service once corrected
-    fixed = k.check(visit(line("97110", 30, "GP", "CQ", assistant_minutes=20)))
+    fixed = k.check(visit(line("97110", 30, "GP", "CQ", assistant_minutes=30)))
     assert fixed.rules == set()
     # 3 of 30 minutes is exactly 10 %: not more than the de minimis share
     assert k.check(visit(line("97110", 30, "GP", assistant_minutes=3))).rules == set()
@@ -227,8 +227,11 @@ def test_kx_missing_and_unneeded(k):
         "modifier.kx-unneeded"}
     # no year-to-date amount: nothing can be said
     assert k.check(visit(line("97110", 30, "GP", "KX"))).rules == set()
-    # no amount in force for the year: nothing either
-    assert k.check(visit(line("97110", 30, "GP"), ytd_allowed=9000, day="2025-03-03")).rules == set()
+    # no amount in force for the year (the fixture's thresholds start in 2026): no KX finding, but the visit says
+    # the thresholds could not be checked (issue 8, audit class 2: never a silent clean)
+    early = k.check(visit(line("97110", 30, "GP"), ytd_allowed=9000, day="2025-03-03"))
+    assert early.rules == {"date.no-data"}
+    assert "no yearly thresholds before 2026-01-01" in only(early, "date.no-data").message
 
 
 def test_kx_follows_the_discipline_group(k):

@@ -119,22 +119,32 @@ class Context:
         self.catalogue = catalogue = view.catalogue
         self.payer = view.id
         self.name = view.name
+        # sections whose data start after this date: the visit is checked against what is in force, and a
+        # finding says what could not be checked (never an error, never a silent clean)
+        self.gaps: dict[str, str] = view.no_data_by_section()
+        self.no_data: list[str] = list(self.gaps.values())
+        firsts = view.first_rules()
+        self.gap_sources = {section: firsts[section].sources if section in firsts else () for section in self.gaps}
+        self.unit_rule: UnitMethod | None
         try:
-            self.unit_rule: UnitMethod = view.unit_method()
+            self.unit_rule = view.unit_method()
         except QueryError:
+            self.unit_rule = None  # no unit-counting rule on this date: timed units are not counted
             first = _first_unit_method(view)
-            hint = f" (its rules start on {first.isoformat()})" if first else ""
-            raise InputError(f"{view.id} has no rules in force on {view.as_of.isoformat()}{hint}; the knowledge "
-                             "base cannot check a visit outside every policy period", "date") from None
-        self.method = self.unit_rule.method
-        self.method_name = catalogue.method_name(self.method)
-        self.params = view.unit_params()
+            if "unit_methods" not in self.gaps:
+                self.gaps["unit_methods"] = ("no unit-counting rule in force on this date" if first is not None
+                                             else "no unit-counting rule at all")
+                self.gap_sources["unit_methods"] = ()
+                self.no_data.insert(0, self.gaps["unit_methods"])
+        self.method = self.unit_rule.method if self.unit_rule is not None else None
+        self.method_name = catalogue.method_name(self.method) if self.method else "no unit-counting rule"
+        self.params = view.unit_params() if self.unit_rule is not None else unit_methods.Params()
         self.uncapped = replace(self.params, daily_cap=None, cap_codes=None)
         # the codes the payer's daily cap counts (None: every timed code), and how to name them
         self.cap_codes = self.params.cap_codes
         self.cap_counts = "timed units" if self.cap_codes is None else "units of the codes it caps"
 
-        self.shape = method_shape(self.method, self.uncapped)
+        self.shape = method_shape(self.method, self.uncapped) if self.method else MethodShape(8, True)
         self.modifier_rules: list[ModifierRule] = view.modifier_rules()
         self.adjustments: list[PaymentAdjustment] = view.payment_adjustments()
         self.visit_rules: list[VisitRule] = view.visit_rules()
@@ -182,7 +192,7 @@ class Context:
         if rule is not None and rule.one_on_one is not None:
             facts.one_on_one, facts.one_on_one_rule = rule.one_on_one, rule
         for r in self.modifier_rules:
-            if r.applies_to and code not in r.applies_to:
+            if r.applies_to and code not in r.applies_to and not r.lines_with:
                 continue
             kind = {"discipline": facts.discipline, "assistant": facts.assistant, "threshold": facts.threshold,
                     "required": facts.required, "forbidden": facts.forbidden}.get(r.type)
@@ -206,6 +216,10 @@ class Context:
     def count(self, minutes: dict[str, int], timed: set[str], caps: dict[str, int],
               capped: bool = True) -> unit_methods.Counted:
         """The payer's unit count for a visit's minutes per code (with its daily caps, or without any)."""
+        if self.method is None:  # no unit-counting rule on this date: only untimed codes (one unit) are counted
+            untimed = {c: 1 for c in minutes if c not in timed}
+            return unit_methods.Counted(untimed, [f"{self.name} has no unit-counting rule in force on "
+                                                  f"{self.view.as_of.isoformat()}: timed units are not counted."])
         if capped:
             return unit_methods.count(self.method, minutes, timed, self.params, caps or None)
         return unit_methods.count(self.method, minutes, timed, self.uncapped)

@@ -59,9 +59,14 @@ class Checker:
         lines = tuple(
             LineResult(i, ln.code, ln.minutes, run.line_units[i], ln.units, ln.modifiers, run.payment_factor(i))
             for i, ln in enumerate(run.lines))
-        first = (f"Under {ctx.name}, units are counted by the {ctx.method_name} (in force since "
-                 f"{ctx.unit_rule.effective_from}).")
-        if skipped:
+        if ctx.unit_rule is None:
+            first = (f"{ctx.name} has no unit-counting rule in force on {visit.date.isoformat()} in the knowledge "
+                     f"base: no data for this date ({'; '.join(ctx.no_data)}). Timed units are not counted and these "
+                     f"checks are skipped: {', '.join(skipped)}.")
+        else:
+            first = (f"Under {ctx.name}, units are counted by the {ctx.method_name} (in force since "
+                     f"{ctx.unit_rule.effective_from}).")
+        if skipped and ctx.unit_rule is not None:
             first += (" The visit gives billed units but no minutes for its timed lines, so the units are not "
                       f"counted and these checks are skipped: {', '.join(skipped)}.")
         return CheckResult(payer=ctx.payer, date=visit.date, lines=lines, findings=sort_findings(_unique(run.findings)),

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from kb.check.episode import Episode, parse_episode
 from kb.check.result import VisitError
 from kb.problems import InputError
 from kb.yamlfile import parse_yaml
@@ -29,7 +30,7 @@ MAX_DOLLARS = 10_000_000
 MAX_TEXT = 2_000_000  # bytes of YAML/JSON text for one call
 PLANS = ("PT", "OT", "SLP")
 
-VISIT_FIELDS = ("claim_id", "payer", "date", "plan_of_care", "state", "ytd_allowed", "note", "lines")
+VISIT_FIELDS = ("claim_id", "payer", "date", "plan_of_care", "state", "ytd_allowed", "note", "episode", "lines")
 LINE_FIELDS = ("code", "minutes", "units", "modifiers", "assistant_minutes", "allowed", "start", "end")
 _VISIT_KEYS = frozenset(VISIT_FIELDS)
 _LINE_KEYS = frozenset(LINE_FIELDS)
@@ -70,6 +71,7 @@ class Visit:
     ytd_allowed: float | None = None
     note: str | None = None
     claim_id: str | None = None
+    episode: Episode | None = None  # the patient's earlier visits or their summary (rules over several visits)
 
 
 # -- one visit -----------------------------------------------------------------------------------
@@ -109,12 +111,13 @@ def to_visit(data: Any) -> Visit:
         raise InputError("must be a non-empty list of lines", "lines")
     if len(raw_lines) > MAX_LINES:
         raise InputError(f"{len(raw_lines)} lines: more than {MAX_LINES} lines is not one visit", "lines")
+    episode = parse_episode(data.get("episode"))
     lines = tuple(_line(raw, i) for i, raw in enumerate(raw_lines))
     total = sum(ln.minutes or 0 for ln in lines)
     if total > MAX_MINUTES:
         raise InputError(f"the lines add up to {total} minutes, more than a day ({MAX_MINUTES})", "lines")
     return Visit(payer=payer, date=day, lines=lines, plan_of_care=plan, state=state, ytd_allowed=ytd, note=note,
-                 claim_id=claim_id)
+                 claim_id=claim_id, episode=episode)
 
 
 def _line(raw: Any, i: int) -> Line:

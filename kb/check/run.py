@@ -76,11 +76,13 @@ class Run:
         self.facts: list[CodeFacts | None] = [ctx.code(ln.code) for ln in visit.lines]
         self.findings: list[Finding] = []
         self.by_code: dict[str, list[int]] = {}
-        self.has_minutes = True
+        # no unit-counting rule on this date: timed units cannot be counted, so the checks that need them are
+        # skipped (and the `dates` check says why)
+        self.has_minutes = ctx.unit_rule is not None
         for i, (ln, f) in enumerate(zip(self.lines, self.facts, strict=True)):
             if f is not None:
                 self.by_code.setdefault(ln.code, []).append(i)
-                if f.timed and ln.minutes is None:
+                if f.timed and ln.minutes is None and ctx.unit_rule is not None:
                     if ln.units is None:
                         raise InputError(f"missing: {ln.code} is a timed code, so its minutes are needed to count "
                                          "units (or its billed units, to check it without minutes)",
@@ -137,7 +139,9 @@ class Run:
     def capped_codes(self) -> list[str]:
         """The visit's codes the payer's daily cap counts (its timed codes, or those the cap lists), in line order."""
         cap_codes = self.ctx.cap_codes
-        return [c for c in self.minutes if c in self.timed and (cap_codes is None or c in cap_codes)]
+        if cap_codes is None:
+            return [c for c in self.minutes if c in self.timed]
+        return [c for c in self.minutes if c in cap_codes]  # a listed untimed code counts one unit (kb/units.py)
 
     # -- lines ---------------------------------------------------------------------------------------
 

@@ -49,7 +49,7 @@ def caps(run: Run) -> None:
     rule = ctx.unit_rule
     capped = run.capped_codes()
     counted = run.counted.units
-    if rule.daily_cap is not None and capped:
+    if rule is not None and rule.daily_cap is not None and capped:
         cap_lines = [i for c in capped for i in run.by_code[c]]
         scope = f" ({rule.cap_scope.replace('-', ' ')})" if rule.cap_scope else ""
         where = basis(ctx, rule, "unit_methods", rule.method)

@@ -3,8 +3,9 @@ that only go in pairs, and modifiers a payer requires or forbids on a code."""
 
 from __future__ import annotations
 
+from kb.check.assistant import assistant_units
 from kb.check.registry import check, finding
-from kb.check.run import Run, basis, first_sentence, listing
+from kb.check.run import Run, basis, first_sentence, listing, plural
 from kb.model import ModifierRule
 
 
@@ -68,13 +69,20 @@ def _discipline(run: Run, i: int, r: ModifierRule) -> None:
             "A line carries a modifier the payer accepts only together with another modifier, without it."),
 ))
 def assistant(run: Run) -> None:
-    """Assistant modifiers (CQ/CO) follow the assistant's share of the line; paired modifiers come together."""
+    """Assistant modifiers (CQ/CO) follow the assistant's share, unit by unit for a timed code (a line of several
+    units can hold units that need the modifier and units that do not); paired modifiers come together."""
     ctx = run.ctx
+    per_unit: set[tuple[str, str]] = set()
     for i, (ln, f) in enumerate(zip(run.lines, run.facts, strict=True)):
         if f is None:
             continue
         for r in f.assistant:
-            _assistant(run, i, r)
+            if _per_unit_applies(run, ln.code):
+                if (ln.code, r.id) not in per_unit:
+                    per_unit.add((ln.code, r.id))
+                    _assistant_units(run, ln.code, r)
+            else:
+                _assistant(run, i, r)
         for r in f.pairs:
             for mod, needed in r.pairs.items():
                 if mod in ln.modifiers and needed not in ln.modifiers:
@@ -86,6 +94,62 @@ def assistant(run: Run) -> None:
                             f"Put {needed} beside {mod}, or correct {mod} to the modifier of the line's plan "
                             "of care.",
                             r.sources, basis(ctx, r, "modifier_rules"))
+
+
+def _per_unit_applies(run: Run, code: str) -> bool:
+    """A timed code with counted units, whose lines give the assistant's minutes: checked unit by unit."""
+    ix = run.by_code.get(code, [])
+    return (run.has_minutes and code in run.timed and bool(ix)
+            and any(run.lines[i].assistant_minutes is not None for i in ix)
+            and all(run.lines[i].minutes is not None for i in ix))
+
+
+def _assistant_units(run: Run, code: str, r: ModifierRule) -> None:
+    """The units of a timed code that need the assistant modifier against those billed with it."""
+    ctx = run.ctx
+    ix = run.by_code[code]
+    plan = next((run.plans[i] for i in ix if run.plans[i]), None)
+    expected = r.by_plan_of_care.get(plan) if plan else None
+    if plan is not None and expected is None:
+        return  # the payer names no assistant modifier for this plan of care
+    total = sum(run.lines[i].minutes or 0 for i in ix)
+    helper = sum(run.lines[i].assistant_minutes or 0 for i in ix)
+    units = run.counted.units.get(code, 0)
+    needed = assistant_units(units, total, helper, r.de_minimis_percent or 0)
+    with_mod = [i for i in ix if any(m in r.modifiers for m in run.lines[i].modifiers)]
+    billed = sum(run.effective[i] or 0 for i in with_mod)
+    need = expected or " / ".join(f"{m} ({p})" for p, m in r.by_plan_of_care.items())
+    for i in with_mod:
+        present = [m for m in run.lines[i].modifiers if m in r.modifiers]
+        if expected and expected not in present:
+            run.add("modifier.assistant-mismatch", "error", [i],
+                    f"{code} carries {listing(present)}, but an assistant's work under a {plan} plan of care "
+                    f"takes {expected}.", f"Replace {listing(present)} with {expected}.", r.sources,
+                    basis(ctx, r, "modifier_rules"))
+    if billed == needed:
+        return
+    where = basis(ctx, r, "modifier_rules")
+    pct = r.de_minimis_percent or 0
+    above = "more than" if helper * 100 > pct * total else "within"
+    share = (f"the assistant furnished {helper} of its {total} minutes, {above} the {pct:g} % de minimis share; "
+             f"counted unit by unit (whole 15-minute blocks go to whoever furnished them, the de minimis test to the "
+             f"minutes left), {needed} of its {plural(units)} need{'s' if needed == 1 else ''} {need}")
+    if needed > billed:
+        run.add("modifier.assistant-missing", "error", ix,
+                f"{code}: {share}, but {plural(billed)} carry it. Under {ctx.name} a unit furnished in whole or in "
+                "part by an assistant is billed with the assistant modifier.",
+                f"Add {need} to the line." if needed == units and len(ix) == 1 else
+                f"Bill {code} × {needed} with {need}" + (f" and {code} × {units - needed} without it, on separate "
+                                                         "lines." if units > needed else "."),
+                r.sources, where)
+    else:
+        facts = run.facts[ix[0]]
+        lowers = facts is not None and any(set(a.modifiers) & set(r.modifiers) for a in facts.percent)
+        run.add("modifier.assistant-unneeded", "warning", with_mod,
+                f"{code}: {share}, but {plural(billed)} are billed with it"
+                + (", which lowers the payment of the others." if lowers else "."),
+                f"Bill {code} × {needed} with {need} and {code} × {units - needed} without it, on separate lines."
+                if needed else f"Remove {need} from the {code} line.", r.sources, where)
 
 
 def _assistant(run: Run, i: int, r: ModifierRule) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kb.check.episode import allowed_this_year
 from kb.check.registry import check, finding
 from kb.check.run import Run, basis, first_sentence, group, listing
 from kb.model import Threshold
@@ -30,6 +31,8 @@ def thresholds(run: Run) -> None:
     threshold passed is information. Runs only when the visit gives the year-to-date allowed amount."""
     ctx = run.ctx
     ytd = run.visit.ytd_allowed
+    if ytd is None:  # the episode's earlier visits (or its summary) give the year's amount so far
+        ytd = allowed_this_year(run.visit.episode, run.visit.date, [p for p in run.plans if p])
     if ytd is None:
         return
     after: list[float] = []  # the year's allowed amount once each line is added (lines without one add 0)
@@ -46,6 +49,8 @@ def thresholds(run: Run) -> None:
         if f is None or plan is None:
             continue
         for r in f.threshold:
+            if r.applies_to and ln.code not in r.applies_to and not any(m in ln.modifiers for m in r.lines_with):
+                continue  # a code outside the rule's list counts only on a line with a lines_with modifier
             t = ctx.threshold(r.threshold, plan)
             if t is None:
                 continue

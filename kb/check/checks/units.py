@@ -31,6 +31,9 @@ def units(run: Run) -> None:
         b, u = run.billed[c], units[c]
         if c not in run.timed:
             why = f"{c} is untimed under {ctx.name}: one unit per date of service whatever the minutes"
+            if u == 0 and c in run.capped_codes():
+                why += (f", and the payer's daily cap of {rule.daily_cap} counts it, so it is the unit the cap "
+                        "removes")
         elif ctx.shape.pools and len(run.timed) > 1:
             why = (f"under {ctx.name}, counted by the {ctx.method_name}, the visit's {total} timed minutes give "
                    f"{plural(timed_units, 'timed unit')}, of which {c} ({run.minutes[c]} min) gets {u}")

@@ -455,7 +455,15 @@ class PayerPage:
         def cells(r: dict[str, Any]) -> list[str]:
             what = {"max-per-date": f"at most {r.get('max')} per date",
                     "no-shared-time": "not for the same minutes as",
-                    "may-share-time": "may share minutes with other therapy"}.get(r["type"], md(r["type"]))
+                    "may-share-time": "may share minutes with other therapy",
+                    "max-per-days": f"at most {r.get('max')} in {r.get('days')} days (over the episode)",
+                    "max-visits-per-year": f"at most {r.get('max')} visits a year per discipline",
+                    "progress-report": f"a progress report at least every {r.get('treatment_days')} treatment days",
+                    "certification": f"plan of care certified within {r.get('days')} days of the start of care",
+                    "certification-by-order": f"a signed order on file, plan sent within {r.get('days')} days, "
+                                              "stands for the certification",
+                    "recertification": f"plan recertified at least every {r.get('days')} days",
+                    }.get(r["type"], md(r["type"]))
             return [md(r["id"]), selector_text(self.page, r, self.ctx), md(what),
                     selector_text(self.page, r, self.ctx, "with") if r.get("with") else "—", md(r["finding"])]
 
@@ -517,8 +525,11 @@ def modifier_condition(page: str, ctx: SiteContext, rule: dict[str, Any]) -> str
         return (f"when an assistant furnishes more than {share:g} % of the service: {mapping}" if share is not None
                 else f"when an assistant furnishes part of the service: {mapping}")
     if kind == "threshold":
+        also = rule.get("lines_with") or []
         return (f"{modifier_link(page, rule.get('modifier', ''), ctx)} once the year's "
-                f"{md(rule.get('threshold', ''))} threshold is passed and the care is still necessary")
+                f"{md(rule.get('threshold', ''))} threshold is passed and the care is still necessary"
+                + (", also on every line carrying " + " / ".join(modifier_link(page, m, ctx) for m in also)
+                   if also else ""))
     if kind == "distinct-service":
         return "may bypass a bundling edit with indicator 1 when the services were distinct"
     if kind == "required":

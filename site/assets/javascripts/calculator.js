@@ -163,20 +163,26 @@
     timed.forEach(function (t) { minutes[t[0]] = t[1]; });
     var result = timed.length ? METHODS[name](timed, p) : [{}, [], false];
     var units = result[0], steps = result[1], tie = result[2];
-    // the daily cap counts (and cuts) only the capped codes: every timed code unless the rule lists them
+    // the daily cap counts (and cuts) only the capped codes: every timed code unless the rule lists them;
+    // untimed codes it lists count one unit each ("modalities/procedures and/or units in any combination")
     var allCodes = !p.capCodes;
-    var capped = timed.map(function (t) { return t[0]; }).filter(function (c) {
+    var hasCap = p.dailyCap !== null && p.dailyCap !== undefined;
+    var inCap = untimed.filter(function (c) { return hasCap && !allCodes && p.capCodes.indexOf(c) >= 0; });
+    pairs.forEach(function (t) { if (inCap.indexOf(t[0]) >= 0) { minutes[t[0]] = t[1]; units[t[0]] = 1; } });
+    var capped = timed.map(function (t) { return t[0]; }).concat(inCap).filter(function (c) {
       return allCodes || p.capCodes.indexOf(c) >= 0;
     });
+    capped = pairs.map(function (t) { return t[0]; }).filter(function (c) { return capped.indexOf(c) >= 0; });
     var sum = capped.reduce(function (a, c) { return a + units[c]; }, 0);
-    if (p.dailyCap !== null && p.dailyCap !== undefined && sum > p.dailyCap) {
+    if (hasCap && sum > p.dailyCap) {
       var over = sum - p.dailyCap, cuts = [];
       capped.slice().sort(function (a, b) { return (minutes[a] - minutes[b]) || cmp(a, b); })
         .forEach(function (c) {
           var take = Math.min(over, units[c]);
           if (take) { units[c] -= take; over -= take; cuts.push(c + " -" + take); }
         });
-      steps.push("Daily cap of " + p.dailyCap + " " + (allCodes ? "timed units" : "units of the capped codes") +
+      steps.push("Daily cap of " + p.dailyCap + " " + (allCodes ? "timed units" : (inCap.length ?
+        "units of the capped codes, untimed ones included" : "units of the capped codes")) +
         ": removed from the codes with the fewest minutes (" + cuts.join(", ") + ").");
     }
     codeCaps.forEach(function (cc) {
@@ -186,12 +192,13 @@
         units[c] = cap;
       }
     });
-    untimed.forEach(function (c) { units[c] = 1; });
+    untimed.forEach(function (c) { if (inCap.indexOf(c) < 0) units[c] = 1; });
     if (untimed.length) {
-      steps.push("Untimed: " + untimed.join(", ") + " \u2014 one unit each; their minutes do not count " +
-        "toward the timed total.");
+      steps.push("Untimed: " + untimed.join(", ") + " \u2014 one unit each" +
+        (inCap.length ? " (the daily cap above counts them)" : "") +
+        "; their minutes do not count toward the timed total.");
       codeCaps.forEach(function (cc) {
-        if (untimed.indexOf(cc[0]) >= 0 && cc[1] < 1) units[cc[0]] = cc[1];
+        if (untimed.indexOf(cc[0]) >= 0 && cc[1] < units[cc[0]]) units[cc[0]] = cc[1];
       });
     }
     return { units: pairs.map(function (t) { return [t[0], units[t[0]]]; }), steps: steps, tie: tie };

@@ -43,3 +43,9 @@ def test_load_raises_missing_extra_for_a_missing_module(monkeypatch):
     with pytest.raises(extras.MissingExtra, match=r"payer-policy-kb\[mcp\]") as err:
         extras.load("mcp", "mcp.server", "kb mcp")
     assert err.value.extra == "mcp"
+
+
+def test_kb_mcp_without_the_mcp_extra_names_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "mcp", None)
+    assert main(["mcp", "--policies", str(MINI)]) == 2
+    assert "pip install 'payer-policy-kb[mcp]'" in capsys.readouterr().err

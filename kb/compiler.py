@@ -88,7 +88,8 @@ def _source(src: dict[str, Any], documents: dict[str, dict[str, Any]]) -> dict[s
     if "doc" not in src:
         return dict(src)
     doc = documents[src["doc"]]
-    out = {k: doc[k] for k in ("title", "publisher", "url", "document", "revised", "read", "via") if k in doc}
+    out: dict[str, Any] = {k: doc[k] for k in ("title", "publisher", "url", "document", "revised", "read", "via")
+                           if k in doc}
     out["doc"] = src["doc"]
     for k in ("section", "quote"):
         if k in src:
@@ -151,8 +152,7 @@ def _resolve_payer(tree: PolicyTree, payer: str, resolve, codes) -> dict[str, An
         for r in items:
             r["inherited"] = r["declared_by"] != payer
             if section == "thresholds":
-                start, end = period(r)
-                r["effective_from"], r["effective_to"] = start.isoformat(), end.isoformat()
+                r["effective_from"], r["effective_to"] = (d.isoformat() if d else None for d in period(r))
             for sel, out in SELECTORS:
                 if sel in r:
                     r[out] = select_codes(r[sel], codes)

@@ -50,6 +50,11 @@ def _dicts(items: Any) -> Iterator[dict[str, Any]]:
                 yield item
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """The value when it is a mapping, else an empty one (a wrong type was reported by the schema)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _indexed(items: Any) -> Iterator[tuple[int, dict[str, Any]]]:
     if isinstance(items, list):
         for index, item in enumerate(items):
@@ -233,10 +238,10 @@ def _code_refs(data: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
                 for sub, code in _selector_codes(rule.get(sel_name)):
                     yield (section, i, sel_name, *sub), code
     for i, example in _indexed(data.get("examples")):
-        expected = example.get("expect") if isinstance(example.get("expect"), dict) else {}
+        expected = _dict(example.get("expect"))
         if "code.unknown" in (expected.get("findings") or []):
             continue  # the example is about an unknown code
-        visit = example.get("visit") if isinstance(example.get("visit"), dict) else {}
+        visit = _dict(example.get("visit"))
         for j, line in _indexed(visit.get("lines")):
             if isinstance(line.get("code"), str):
                 yield ("examples", i, "visit", "lines", j, "code"), line["code"]
@@ -263,7 +268,7 @@ def _modifier_refs(data: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
             if isinstance(mod, str):
                 yield ("payment_adjustments", i, "modifiers", j), mod
     for i, example in _indexed(data.get("examples")):
-        visit = example.get("visit") if isinstance(example.get("visit"), dict) else {}
+        visit = _dict(example.get("visit"))
         for j, line in _indexed(visit.get("lines")):
             for k, mod in enumerate(line.get("modifiers") or []):
                 if isinstance(mod, str):
@@ -362,7 +367,7 @@ def removals_name_inherited_rules(tree: PolicyTree, vocab: Vocab) -> Iterator[Pr
 def _nested_repeat(pattern: str) -> bool:
     """True when a quantified group contains another quantifier: the classic catastrophic-backtracking shape."""
     try:
-        import re._parser as sre  # Python 3.11+
+        import re._parser as sre  # type: ignore[import-not-found]  # Python 3.11+
     except ImportError:  # pragma: no cover - older Pythons
         import sre_parse as sre  # type: ignore[no-redef]
     repeats = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)} - {None}
@@ -522,10 +527,11 @@ def checklist_changes_have_a_base(tree: PolicyTree, vocab: Vocab) -> Iterator[Pr
 def examples_are_consistent(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
     for doc in tree.payers.values():
         for i, example in _indexed(doc.data.get("examples")):
-            visit = example.get("visit") if isinstance(example.get("visit"), dict) else {}
+            visit = _dict(example.get("visit"))
             codes = {line.get("code") for line in _dicts(visit.get("lines"))}
-            expected = example.get("expect") if isinstance(example.get("expect"), dict) else {}
-            answers = [expected.get("units")] if isinstance(expected.get("units"), dict) else []
+            expected = _dict(example.get("expect"))
+            units = expected.get("units")
+            answers: list[dict[str, Any]] = [units] if isinstance(units, dict) else []
             answers += [a for a in expected.get("units_any_of") or [] if isinstance(a, dict)]
             for answer in answers:
                 for code in answer:

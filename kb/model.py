@@ -31,7 +31,7 @@ class Source:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Source:
-        values = {k: data.get(k) for k in cls.__dataclass_fields__}
+        values: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__}
         values["read"] = parse_date(values["read"])
         values["revised"] = parse_date(values["revised"])
         return cls(**values)

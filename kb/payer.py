@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kb import units as unit_methods
 from kb.model import (
@@ -200,8 +200,8 @@ class PayerView:
         """Modifier rules in force; with a code, those that apply to lines of that code."""
         if code is not None:
             self.catalogue.code(code)
-        found = self.rules("modifier_rules")
-        return [r for r in found if code is None or not r.applies_to or code in r.applies_to]  # type: ignore[attr-defined]
+        found = cast(list[ModifierRule], self.rules("modifier_rules"))
+        return [r for r in found if code is None or not r.applies_to or code in r.applies_to]
 
     def thresholds(self) -> list[Threshold]:
         """Dollar thresholds in force on `as_of` (its calendar year)."""

@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -129,7 +129,7 @@ def _allowed_fields(schema: dict[str, Any]) -> list[str]:
 
 def _message(error: ValidationError) -> str:
     kind = error.validator
-    instance = error.instance
+    instance: Any = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
     if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = _allowed_fields(schema)
@@ -155,8 +155,8 @@ def _message(error: ValidationError) -> str:
     if kind == "format":
         return f"{_short(instance)} is not a valid {error.validator_value}"
     if kind == "enum":
-        allowed = ", ".join(repr(v) for v in error.validator_value)
-        return f"{_short(instance)} is not one of {allowed}"
+        choices = ", ".join(repr(v) for v in cast(list[Any], error.validator_value))
+        return f"{_short(instance)} is not one of {choices}"
     if kind == "minItems" and error.validator_value == 1:
         return "must not be empty"
     if kind == "not" and isinstance(error.validator_value, dict) and "required" in error.validator_value:

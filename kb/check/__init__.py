@@ -39,5 +39,9 @@ def check_visit(kb: KnowledgeBase, visit: Any) -> CheckResult:
 
 
 def check_many(kb: KnowledgeBase, visits: Any) -> Iterator[CheckResult | VisitError]:
-    """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit."""
-    return checker_for(kb).check_many(visits)
+    """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit.
+    An X12 837 or FHIR Claim file (a path or a `kb.claims.ClaimSource`) is read claim by claim."""
+    from kb.claims import claim_input  # X12/FHIR claims: mapped to visits (kb/claims/)
+
+    source = claim_input(visits)
+    return checker_for(kb).check_many(source.visits(kb) if source is not None else visits)

@@ -26,7 +26,7 @@ from kb.claims.model import Claim, ClaimLine, Minutes, PayerMap, minutes_in_note
 from kb.problems import InputError
 
 if TYPE_CHECKING:
-    from kb.knowledge import KnowledgeBase
+    from kb.check.context import RuleBase
 
 __all__ = ["Claim", "ClaimLine", "ClaimSource", "Minutes", "PayerMap", "minutes_in_note", "sniff"]
 
@@ -73,7 +73,7 @@ class ClaimSource:
                              "resourceType)", "file")
         return kind
 
-    def claims(self, kb: KnowledgeBase | None = None) -> Iterator[Claim | Any]:
+    def claims(self, kb: RuleBase | None = None) -> Iterator[Claim | Any]:
         """The mapped claims (and, for X12, a VisitError per problem outside any claim)."""
         from kb.check.result import VisitError
 
@@ -91,12 +91,12 @@ class ClaimSource:
 
             yield from read_fhir(self.path, payers, minutes)
 
-    def visits(self, kb: KnowledgeBase | None = None) -> Iterator[Any]:
+    def visits(self, kb: RuleBase | None = None) -> Iterator[Any]:
         """The visits for the checker: one per claim and date of service, a VisitError per bad claim."""
         for item in self.claims(kb):
             yield from (item.visits() if isinstance(item, Claim) else [item])
 
-    def _payers(self, kb: KnowledgeBase | None) -> PayerMap:
+    def _payers(self, kb: RuleBase | None) -> PayerMap:
         known = frozenset(kb.payers()) if kb is not None else frozenset()
         if self.payer is not None and known and self.payer not in known:
             raise InputError(f"unknown payer {self.payer!r}; known payers: {', '.join(sorted(known))}", "payer")

@@ -23,6 +23,7 @@ SCHEMA_FILES = {
     "modifiers": "modifiers.schema.json",
     "methods": "methods.schema.json",
     "payer": "payer.schema.json",
+    "remittance": "remittance.schema.json",
 }
 _RULE_FIELDS = {"effective_from", "effective_to", "sources", "evidence", "notes", "jurisdiction"}
 

@@ -12,6 +12,7 @@ from kb.schemas import SCHEMA_FILES, validate
 from kb.yamlfile import YamlDoc, load_yaml
 
 CATALOGUES = ("documents", "codes", "modifiers", "methods")
+OPTIONAL_CATALOGUES = ("remittance",)  # predicted remittance codes per finding (kb/remit/)
 LAYOUT = (
     "a policy tree holds documents.yaml, codes.yaml, modifiers.yaml, methods.yaml and payers/<payer-id>.yaml"
 )
@@ -76,7 +77,7 @@ def _schema_line(path: Path, display: str, kind: str) -> list[Problem]:
 
 def _kind_of(rel: Path) -> str | None:
     parts = rel.parts
-    if len(parts) == 1 and rel.suffix == ".yaml" and rel.stem in CATALOGUES:
+    if len(parts) == 1 and rel.suffix == ".yaml" and rel.stem in (*CATALOGUES, *OPTIONAL_CATALOGUES):
         return rel.stem
     if len(parts) == 2 and parts[0] == "payers" and rel.suffix == ".yaml":
         return "payer"

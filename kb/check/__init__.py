@@ -24,6 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+# the check modules load first, so that `checks` below stays the function: a later first import of the subpackage
+# kb.check.checks would otherwise rebind the name `kb.check.checks` to the module
+import kb.check.checks  # noqa: F401
 from kb.check.engine import Checker, checker_for
 from kb.check.inputs import Line, Visit, read_csv, read_file, to_visit
 from kb.check.registry import Check, FindingKind, checks, findings

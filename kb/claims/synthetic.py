@@ -101,3 +101,64 @@ def write_837(claims: Iterable[Mapping[str, Any]], kind: str = "837P", control: 
 
 def _d8(day: date) -> str:
     return day.strftime("%Y%m%d")
+
+
+def write_835(claims: Iterable[Mapping[str, Any]], payer_name: str, payer_id: str, paid_on: date,
+              control: int = 1) -> str:
+    """An 835 (005010X221A1) paying or denying the claims. A claim: claim_id, filing (CLP06), status (CLP02:
+    1 processed as primary, 4 denied), and lines of code, modifiers, charge, units, date, control (REF*6R), and
+    adjustments [(group, carc, amount)] and remarks [rarc]; each line pays its charge less its adjustments."""
+    segs: list[str] = []
+    total = 0.0
+    body: list[str] = []
+    for n, claim in enumerate(claims, start=1):
+        lines = claim["lines"]
+        charge = sum(float(ln["charge"]) for ln in lines)
+        paid = sum(float(ln["charge"]) - sum(a[2] for a in ln.get("adjustments", ())) for ln in lines)
+        patient = sum(a[2] for ln in lines for a in ln.get("adjustments", ()) if a[0] == "PR")
+        total += paid
+        status = claim.get("status", "1" if paid else "4")
+        body += [
+            f"CLP*{claim['claim_id']}*{status}*{charge:.2f}*{paid:.2f}*{patient:.2f}*{claim.get('filing', 'MB')}*"
+            f"PCN{control:03d}{n:05d}*11*1",
+            f"NM1*QC*1*PATIENT*SYNTH{n % 1000:03d}****MI*SYN{n:08d}",
+        ]
+        for ln in lines:
+            mods = ":".join([ln["code"], *ln.get("modifiers", ())])
+            adj = sum(a[2] for a in ln.get("adjustments", ()))
+            line_paid = float(ln["charge"]) - adj
+            paid_units = ln.get("paid_units", ln.get("units", 1) if line_paid else 0)
+            units = ln.get("units", 1)
+            original = f"**{units}" if paid_units != units else ""  # SVC07: the units submitted, when not paid
+            body.append(f"SVC*HC:{mods}*{float(ln['charge']):.2f}*{line_paid:.2f}**{paid_units}{original}")
+            body.append(f"DTM*472*{_d8(ln['date'])}")
+            by_group: dict[str, list[str]] = {}
+            for group, carc, amount in ln.get("adjustments", ()):
+                by_group.setdefault(group, []).append(f"{carc}*{amount:.2f}*")
+            for group, parts in by_group.items():
+                body.append(f"CAS*{group}*" + "*".join(parts).rstrip("*"))
+            if ln.get("control"):
+                body.append(f"REF*6R*{ln['control']}")
+            body += [f"LQ*HE*{r}" for r in ln.get("remarks", ())]
+    segs += [
+        f"BPR*I*{total:.2f}*C*ACH*CCP*01*999999999*DA*123456789*1512345678**01*999988880*DA*987654321*"
+        f"{_d8(paid_on)}",
+        f"TRN*1*EFT{control:07d}*1512345678",
+        f"DTM*405*{_d8(paid_on)}",
+        f"N1*PR*{payer_name}",
+        "N3*1 PAYER WAY",
+        "N4*FARGO*ND*581080000",
+        f"REF*2U*{payer_id}",
+        "PER*BL*EDI SUPPORT*TE*5555550199",
+        f"N1*PE*SYNTHETIC THERAPY CLINIC*XX*{npi(1)}",
+        "REF*TJ*123456789",
+        "LX*1",
+        *body,
+    ]
+    st = [f"ST*835*{control:04d}*005010X221A1", *segs]
+    st.append(f"SE*{len(st) + 1}*{control:04d}")
+    isa = (f"ISA*00*          *00*          *ZZ*{'PAYER01':<15}*ZZ*{'SUBMITTER01':<15}*260320*1200*^*00501*"
+           f"{control:09d}*0*T*:")
+    out = [isa, f"GS*HP*PAYER01*SUBMITTER01*{_d8(paid_on)}*1200*{control}*X*005010X221A1", *st,
+           f"GE*1*{control}", f"IEA*1*{control:09d}"]
+    return "~\n".join(out) + "~\n"

@@ -26,8 +26,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from kb import artifact
 from kb.knowledge import KnowledgeBase
@@ -59,22 +60,33 @@ class BuildResult:
     generate_seconds: float
 
 
-def last_changed(policies: Path) -> str:
-    """When the policy files last changed: the last commit touching them, or the newest file if edited since."""
+def latest_read(model: dict[str, Any]) -> str | None:
+    """The latest day a source document was read for the knowledge base (stated in the data itself)."""
+    days = [str(doc["read"]) for doc in model.get("documents", {}).values() if doc.get("read")]
+    return max(days) if days else None
+
+
+def last_changed(policies: Path, model: dict[str, Any]) -> str:
+    """When the policies last changed, from their content and git — never from file times, so identical
+    policies build identical pages.
+
+    In a clean git checkout: the day of the last commit touching the policies. Otherwise (no git, or
+    edits not committed yet): the latest day a source was read, stated in the data, and the content hash."""
+    content = f"content {str(model.get('content_hash', ''))[:12]}"
+    read = latest_read(model)
+    stated = f"sources last read {read}, {content}" if read else content
     root = policies.resolve()
-    newest = max((p.stat().st_mtime for p in root.rglob("*.yaml")), default=None)
-    newest_day = datetime.fromtimestamp(newest).date().isoformat() if newest else "unknown"
     try:
         committed = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%cs", "--", "."],
                                    capture_output=True, text=True, timeout=10, check=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "."],
                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return newest_day
+        return stated
     if not committed:
-        return f"{newest_day} (not committed)"
+        return f"{stated} (not committed)"
     if dirty:
-        return f"{newest_day} (edited since the last commit, {committed})"
+        return f"{committed}, then edited ({stated})"
     return committed
 
 
@@ -215,7 +227,7 @@ def build_site(
     """Generate the pages for `kb` and build the HTML site into `output`."""
     started = time.perf_counter()
     ctx = SiteContext(kb, as_of or date.today(),
-                      last_changed=last_changed(policies) if policies is not None else "unknown")
+                      last_changed=last_changed(policies, kb.model) if policies is not None else "unknown")
     source = source or paths.source_dir_for(output)
     found: list[Link] = []
     generate(ctx, source, found=found)

@@ -33,7 +33,7 @@ from typing import Any
 from kb import artifact
 from kb.knowledge import KnowledgeBase
 from kb.problems import KBError
-from kb.site import paths
+from kb.site import paths, visitcheck
 from kb.site.context import Page, SiteContext
 from kb.site.htmltables import Link, check_links, convert
 from kb.site.pages import calculator, changes, codes, compare, home, methods, modifiers, payers, reference, sources
@@ -153,6 +153,7 @@ def generate(ctx: SiteContext, project: Path, site_dir: Path | None = None,
     (source / calculator.DATA_FILE).parent.mkdir(parents=True, exist_ok=True)
     (source / calculator.DATA_FILE).write_text(calculator.data_script(ctx), encoding="utf-8")
     (source / "kb.json").write_text(artifact.dumps(ctx.model), encoding="utf-8")
+    visitcheck.write(source)
     return count
 
 

@@ -197,3 +197,11 @@ def test_commercial_payers_do_not_inherit_medicares_certification_rules(shipped)
         assert not types & {"progress-report", "certification", "recertification"}, payer
     ma = shipped.payer("uhc-medicare-advantage", as_of=date(2026, 3, 2))
     assert {"progress-report", "certification", "recertification"} <= {r.type for r in ma.visit_rules()}
+
+
+def test_the_published_episode_schema_names_exactly_the_fields_the_checker_reads():
+    from kb.check.episode import EPISODE_FIELDS, EPISODE_VISIT_FIELDS, episode_schemas
+
+    schemas = episode_schemas()
+    assert set(schemas["episode"]["properties"]) == set(EPISODE_FIELDS)
+    assert set(schemas["episode_visit"]["properties"]) == set(EPISODE_VISIT_FIELDS)

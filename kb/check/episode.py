@@ -61,6 +61,63 @@ class Episode:
 
 # -- input -----------------------------------------------------------------------------------------
 
+DATE = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+
+def episode_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schemas of an episode and of one earlier visit (published in schema/visit.schema.json's $defs by
+    kb/check/contracts.py; payer files' examples refer to them)."""
+    def day(description: str) -> dict[str, Any]:
+        return {**DATE, "description": description}
+
+    earlier = {
+        "title": "Earlier visit",
+        "type": "object",
+        "required": ["date"],
+        "additionalProperties": False,
+        "properties": {
+            "date": day("Date of service, YYYY-MM-DD."),
+            "codes": {"type": "array", "items": {"type": "string", "pattern": r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$"},
+                      "description": "The codes billed that day."},
+            "plan_of_care": {"enum": ["PT", "OT", "SLP"], "description": "The plan of care of that visit."},
+            "allowed": {"type": "number", "minimum": 0, "maximum": 1e7, "description": "The day's allowed amount."},
+            "progress_report": {"type": "boolean", "description": "A progress report was written that day."},
+        },
+    }
+    episode = {
+        "title": "Episode of care",
+        "description": "The patient's earlier visits with the same payer, or a summary of them, for the rules over "
+                       "several visits (evaluation frequency, visits a year, progress reports, certification and "
+                       "recertification of the plan of care, the year's allowed amount). Every field is optional; "
+                       "a rule whose facts are missing is not checked and the result says so (episode.incomplete).",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "start_of_care": day("First day of treatment under the plan of care (the evaluation counts)."),
+            "certified_on": day("Date the physician or NPP signed (certified or recertified) the plan in force."),
+            "certified_through": day("Last day of the certified plan's duration."),
+            "order_on_file": {"type": "boolean",
+                              "description": "A signed and dated order or referral from a physician or NPP is in "
+                                             "the record."},
+            "plan_sent_on": day("Date the plan of care was sent to the ordering physician or NPP."),
+            "last_progress_report": day("Date of the last progress report (the evaluation counts as the first)."),
+            "progress_report_today": {"type": "boolean",
+                                      "description": "This visit's note is, or includes, a progress report."},
+            "treatment_days_since_report": {"type": "integer", "minimum": 0, "maximum": 366,
+                                            "description": "Treatment days since the last progress report, not "
+                                                           "counting this visit (when `visits` is not given)."},
+            "visits_this_year": {"type": "integer", "minimum": 0, "maximum": 366,
+                                 "description": "Visits of the plan's discipline already made this calendar year "
+                                                "(when `visits` is not given)."},
+            "allowed_this_year": {"type": "number", "minimum": 0, "maximum": 1e7,
+                                  "description": "Allowed amount already incurred this calendar year for the visit's "
+                                                 "threshold group (PT and SLP together, or OT)."},
+            "visits": {"type": "array", "maxItems": MAX_EARLIER_VISITS, "items": {"$ref": "#/$defs/episode_visit"},
+                       "description": "Earlier visits of the episode, any order."},
+        },
+    }
+    return {"episode": episode, "episode_visit": earlier}
+
 
 def parse_episode(data: Any, field: str = "episode") -> Episode | None:
     """Validate an episode given as a mapping; InputError names the first bad field."""

@@ -51,7 +51,7 @@ def thresholds(run: Run) -> None:
         for r in f.threshold:
             if r.applies_to and ln.code not in r.applies_to and not any(m in ln.modifiers for m in r.lines_with):
                 continue  # a code outside the rule's list counts only on a line with a lines_with modifier
-            t = ctx.threshold(r.threshold, plan)
+            t = ctx.threshold(r.threshold, plan) if r.threshold else None
             if t is None:
                 continue
             has = any(m in ln.modifiers for m in r.modifiers)

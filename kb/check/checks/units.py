@@ -17,6 +17,7 @@ def units(run: Run) -> None:
     ctx = run.ctx
     units = run.counted.units
     rule = ctx.unit_rule
+    assert rule is not None  # needs minutes: skipped on a date with no unit-counting rule
     where = basis(ctx, rule, "unit_methods", rule.method)
     total = sum(run.minutes[c] for c in run.timed)
     below = _minimum(run, total, where)
@@ -82,6 +83,6 @@ def _minimum(run: Run, total: int, where: str) -> set[str]:
         run.add("time.below-minimum", severity, run.by_code[c],
                 f"{what}, under the {least}-minute minimum of the {ctx.method_name}: no unit can be billed.",
                 f"Do not bill {c} (keep the minutes in the note); bill it only if at least {least} minutes "
-                "were actually provided.", ctx.unit_rule.sources, where)
+                "were actually provided.", (ctx.unit_rule.sources if ctx.unit_rule else ()), where)
         flagged.add(c)
     return flagged

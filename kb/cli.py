@@ -89,8 +89,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     files = policy_files(root)
     progress(f"validating {len(files)} files in {display_path(root)}")
     try:
-        check_tree(root)
-        problems = []
+        tree = check_tree(root)
+        problems = [] if args.no_examples else _example_problems(tree)
     except PolicyError as err:
         problems = err.problems
     if args.json:
@@ -104,6 +104,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
                    f"of {len(files)} files" if problems else f"{len(files)} files, no problems")
         print(summary, file=sys.stderr)
     return 1 if problems else 0
+
+
+def _example_problems(tree: Any) -> list[Any]:
+    """Every worked example run through the claim checker (the policies are valid by now)."""
+    from kb.compiler import build_model
+    from kb.examples import run_examples
+
+    progress("running the worked examples")
+    return run_examples(tree, KnowledgeBase(build_model(tree)))
 
 
 def _tree_root(target: Path) -> Path:
@@ -291,8 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kb {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("validate", help="check policy files: schema, cross-references, dates")
+    p = sub.add_parser("validate", help="check policy files: schema, cross-references, dates, worked examples")
     p.add_argument("path", nargs="?", type=Path, help="policy folder or a file in one (default: ./policies)")
+    p.add_argument("--no-examples", action="store_true",
+                   help="skip running the worked examples through the claim checker (faster)")
     add_policies_option(p)
     add_json_option(p)
     p.set_defaults(func=cmd_validate)

@@ -66,7 +66,7 @@ def row_validator(section: str) -> Draft202012Validator:
 
 def validate_rows(doc: YamlDoc, rows: list[tuple[str, int]]) -> list[Problem]:
     """Schema problems of expanded rows (section, index into doc.data[section]), located where each value is written."""
-    errors = []
+    errors: list[tuple[tuple[str | int, ...], ValidationError]] = []
     for section, n in rows:
         errors += [((section, n), e) for e in row_validator(section).iter_errors(doc.data[section][n])]
     return _problems(doc, errors)
@@ -100,7 +100,7 @@ def _problems(doc: YamlDoc, errors: list[tuple[tuple[str | int, ...], Validation
                 found.append(("unknown", path, guess[0] if guess else "", doc.problem((*path, name), message, True)))
             continue
         name = re.findall(r"'([^']+)'", error.message)[0] if error.validator == "required" else ""
-        found.append((error.validator, path, name, doc.problem(path, _message(error))))
+        found.append((str(error.validator), path, name, doc.problem(path, _message(error))))
     guessed = {(path, name) for kind, path, name, _ in found if kind == "unknown" and name}
     problems = [p for kind, path, name, p in found if not (kind == "required" and (path, name) in guessed)]
     return list(dict.fromkeys(problems))
@@ -108,7 +108,8 @@ def _problems(doc: YamlDoc, errors: list[tuple[tuple[str | int, ...], Validation
 
 def _unknown(error: ValidationError, allowed: list[str]) -> list[str]:
     named = re.findall(r"'([^']+)'", error.message)
-    return [name for name in named if name in error.instance and name not in allowed]
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [name for name in named if name in instance and name not in allowed]
 
 
 def _spurious(error: ValidationError) -> bool:

@@ -109,6 +109,17 @@ def duplicate_catalogue_ids(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]
 
 
 @check
+def documents_checked_after_read(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    doc = tree.catalogues.get("documents")
+    for i, item in _indexed(doc.data.get("documents") if doc else None):
+        read, checked = parse_date(item.get("read")), parse_date(item.get("last_verified"))
+        if read and checked and checked < read:
+            yield doc.problem(("documents", i, "last_verified"),  # type: ignore[union-attr]
+                              f"last_verified {checked.isoformat()} is before the document was read "
+                              f"({read.isoformat()}): a document is checked when it is read, or later")
+
+
+@check
 def document_references(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
     if "documents" not in tree.catalogues:
         return

@@ -337,7 +337,7 @@ def _date_checks(path: Path, report: Report, write: bool) -> None:
     y = yaml_rt()
     data = y.load(path.read_text(encoding="utf-8"))
     docs = data.get("documents") if isinstance(data, dict) else None
-    missing = [d for d in docs or [] if isinstance(d, dict) and "read" in d and "last_verified" not in d]
+    missing = [d for d in docs or [] if isinstance(d, CommentedMap) and "read" in d and "last_verified" not in d]
     if not missing:
         return
     for doc in missing:

@@ -121,3 +121,30 @@ def test_every_ptp_row_names_the_cms_table_and_dates_its_start_honestly():
         assert any(s["doc"] == "cms-ptp-practitioner-2024q3" for s in r["sources"])
         assert r.get("effective_from_basis") in ("assumed", "earliest-evidence")
         assert "effective date is not in our copy" in r["notes"] or "Indicator 9" in r["notes"]
+
+
+# CMS's Medicare NCCI practitioner MUE table effective 2024-07-01
+# (https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/medicare-ncci-medically-unlikely-edits),
+# read through andrewallenbruce/northstar inst/extdata/pins/ncci_mue_prac/20240621T043546Z-292b9/ncci_mue_prac.qs;
+# the MAI-3 values agree with the 2026-04-01 table (tejitpabari99/hospital-bill-checker src/lib/data/mue.json).
+MUE_2024Q3 = {
+    "97010": (0, 3), "97012": (1, 3), "97014": (0, 3), "97035": (2, 3), "97036": (3, 3), "97113": (6, 3),
+    "97129": (1, 2), "97130": (7, 3), "97755": (8, 3), "97760": (6, 3), "97763": (6, 3), "97165": (1, 2),
+    "97168": (1, 2), "97598": (8, 3), "97610": (1, 2), "92507": (1, 3), "92521": (1, 2), "92610": (1, 2),
+    "98940": (1, 2), "98942": (1, 2), "G0283": (1, 3),
+}  # fmt: skip
+
+
+def test_every_catalogue_code_has_its_mue(k):
+    codes = [c["code"] for c in yaml.safe_load(CODES.read_text(encoding="utf-8"))["codes"]]
+    mues = {m["code"] for m in yaml.safe_load(MEDICARE.read_text(encoding="utf-8"))["mues"]}
+    assert set(codes) <= mues
+    p = on(k, "2026-03-02")
+    for code, (value, mai) in MUE_2024Q3.items():
+        m = p.mue(code)
+        assert (m.value, m.mai) == (value, mai), code
+
+
+def test_mue_start_is_the_earliest_table_read_not_a_cms_start_date():
+    for m in yaml.safe_load(MEDICARE.read_text(encoding="utf-8"))["mues"]:
+        assert m.get("effective_from_basis") == "earliest-evidence", m["code"]

@@ -62,3 +62,14 @@ def test_texas_claim_with_evaluation_and_treatment_is_flagged(k):
         ],
     }
     assert "ptp.not-allowed" in k.check(visit).rules
+
+
+def test_92610_is_not_an_always_therapy_code():
+    """CMS's July 2024 PFS relative value file (RVU24C, https://www.cms.gov/medicare/payment/fee-schedules/physician/
+    pfs-relative-value-files) gives 92610 multiple-procedure indicator 0, not 5 (the always-therapy MPPR)."""
+    import yaml
+
+    codes = {c["code"]: c for c in yaml.safe_load((ROOT / "policies" / "codes.yaml").read_text())["codes"]}
+    assert codes["92610"]["always_therapy"] is False
+    assert codes["92526"]["always_therapy"] is True  # indicator 5 in the same file
+    assert "cms-pfs-rvu-2024c" in {s["doc"] for s in codes["92610"]["sources"]}

@@ -32,7 +32,11 @@ def k():
 
 @pytest.fixture(scope="module")
 def medicare() -> dict:
-    return yaml.safe_load(MEDICARE.read_text(encoding="utf-8"))
+    """medicare.yaml with its groups written out (kb/shorthand.py, as the compiler reads it)."""
+    from kb.shorthand import catalogue_items, expand_payer
+
+    items = catalogue_items(yaml.safe_load((ROOT / "policies" / "documentation.yaml").read_text(encoding="utf-8")))
+    return expand_payer(yaml.safe_load(MEDICARE.read_text(encoding="utf-8")), items).data
 
 
 def test_total_time_method_counts_a_2013_visit(k):

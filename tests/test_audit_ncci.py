@@ -35,8 +35,16 @@ def on(k, day: str):
     return k.payer("medicare", as_of=date.fromisoformat(day))
 
 
+def expanded(path: Path) -> dict:
+    """The payer file with its groups written out, one entry per rule (kb/shorthand.py, as the compiler reads it)."""
+    from kb.shorthand import catalogue_items, expand_payer
+
+    items = catalogue_items(yaml.safe_load((ROOT / "policies" / "documentation.yaml").read_text(encoding="utf-8")))
+    return expand_payer(yaml.safe_load(path.read_text(encoding="utf-8")), items).data
+
+
 def ptp_rows() -> list[dict]:
-    return yaml.safe_load(MEDICARE.read_text(encoding="utf-8"))["ptp_edits"]
+    return expanded(MEDICARE)["ptp_edits"]
 
 
 def test_neighbourhood_size_matches_the_cms_copy():
@@ -138,7 +146,7 @@ MUE_2024Q3 = {
 def test_every_catalogue_code_has_its_mue(k):
     catalogue = yaml.safe_load(CODES.read_text(encoding="utf-8"))["codes"]
     codes = [c["code"] for c in catalogue if str(c.get("effective_to") or "9999") >= "2024-07-01"]  # in the 2024 table
-    mues = {m["code"] for m in yaml.safe_load(MEDICARE.read_text(encoding="utf-8"))["mues"]}
+    mues = {m["code"] for m in expanded(MEDICARE)["mues"]}
     assert set(codes) <= mues
     p = on(k, "2026-03-02")
     for code, (value, mai) in MUE_2024Q3.items():
@@ -147,5 +155,5 @@ def test_every_catalogue_code_has_its_mue(k):
 
 
 def test_mue_start_is_the_earliest_table_read_not_a_cms_start_date():
-    for m in yaml.safe_load(MEDICARE.read_text(encoding="utf-8"))["mues"]:
+    for m in expanded(MEDICARE)["mues"]:
         assert m.get("effective_from_basis") == "earliest-evidence", m["code"]

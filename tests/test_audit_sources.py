@@ -38,6 +38,10 @@ def test_no_policy_text_points_at_private_notes():
 
 
 def test_uhc_total_time_method_is_graded_secondary():
-    uhc = yaml.safe_load((POLICIES / "payers" / "uhc-commercial.yaml").read_text(encoding="utf-8"))
+    from kb.shorthand import catalogue_items, expand_payer
+
+    items = catalogue_items(yaml.safe_load((POLICIES / "documentation.yaml").read_text(encoding="utf-8")))
+    raw = yaml.safe_load((POLICIES / "payers" / "uhc-commercial.yaml").read_text(encoding="utf-8"))
+    uhc = expand_payer(raw, items).data
     (method,) = [m for m in uhc["unit_methods"] if m["method"] == "cms-total-time"]
     assert method["evidence"] == "secondary"

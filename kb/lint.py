@@ -68,7 +68,7 @@ def lint(tree: PolicyTree) -> list[Problem]:
     problems: list[Problem] = []
     for fn in CHECKS:
         problems.extend(fn(tree, vocab))
-    return problems
+    return list(dict.fromkeys(problems))  # a value shared by a group of rows is reported once, not once per row
 
 
 def _all_docs(tree: PolicyTree) -> Iterator[YamlDoc]:
@@ -407,23 +407,120 @@ def _resolved_keys(tree: PolicyTree, chain: list[str]) -> dict[str, set[str]]:
     return keys
 
 
-@check
-def regexes_compile(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+def _elements(tree: PolicyTree) -> Iterator[tuple[YamlDoc, tuple, dict[str, Any]]]:
+    """Every documentation element as written: the catalogue's items, and elements written out in code rules."""
+    catalogue = tree.catalogues.get("documentation")
+    if catalogue:
+        for i, item in _indexed(catalogue.data.get("documentation")):
+            yield catalogue, ("documentation", i), item
     for doc in tree.payers.values():
         for i, rule in _indexed(doc.data.get("code_rules")):
             for j, element in _indexed(rule.get("documentation")):
-                for k, pattern in enumerate(element.get("match") or []):
-                    if not isinstance(pattern, str):
-                        continue
-                    where = ("code_rules", i, "documentation", j, "match", k)
-                    try:
-                        re.compile(pattern)
-                    except re.error as exc:
-                        yield doc.problem(where, f"not a valid regular expression: {exc}")
-                        continue
-                    if _nested_repeat(pattern):
-                        yield doc.problem(where, "a repeated group that itself repeats (like (a+)+) can take "
-                                                 "exponential time on a long note: rewrite it without nesting")
+                path = ("code_rules", i, "documentation", j)
+                if isinstance(_authored_value(doc, path), dict):  # written out here, not named from the catalogue
+                    yield doc, path, element
+
+
+def _authored_value(doc: YamlDoc, path: tuple) -> Any:
+    value = doc.authored if doc.authored is not None else doc.data
+    for part in doc.authored_path(path):
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+@check
+def regexes_compile(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc, path, element in _elements(tree):
+        for k, pattern in enumerate(element.get("match") or []):
+            if not isinstance(pattern, str):
+                continue
+            where = (*path, "match", k)
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                yield doc.problem(where, f"not a valid regular expression: {exc}")
+                continue
+            if _nested_repeat(pattern):
+                yield doc.problem(where, "a repeated group that itself repeats (like (a+)+) can take "
+                                         "exponential time on a long note: rewrite it without nesting")
+
+
+@check
+def documentation_items(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    catalogue = tree.catalogues.get("documentation")
+    known: set[str] = set()
+    if catalogue:
+        first: dict[str, int] = {}
+        for i, item in _indexed(catalogue.data.get("documentation")):
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in first:
+                line = catalogue.where(("documentation", first[ident]))[0]
+                yield catalogue.problem(("documentation", i, "id"),
+                                        f"'{ident}' is defined twice (first at line {line})")
+            else:
+                first[ident] = i
+        known = set(first)
+    where_to = "add it to documentation.yaml" if catalogue else "this tree has no documentation.yaml"
+    for doc in tree.payers.values():
+        for i, rule in _indexed(doc.data.get("code_rules")):
+            ids: dict[str, int] = {}
+            for j, element in enumerate(rule.get("documentation") or []):
+                if isinstance(element, str):  # a reference the catalogue does not hold (known ones are expanded)
+                    yield doc.problem(("code_rules", i, "documentation", j),
+                                      f"unknown documentation item '{element}': {where_to}")
+                elif isinstance(element, dict) and isinstance(element.get("id"), str):
+                    if element["id"] in ids:
+                        yield doc.problem(("code_rules", i, "documentation", j),
+                                          f"the checklist holds element '{element['id']}' twice "
+                                          f"(also item {ids[element['id']] + 1}): keep one")
+                    ids.setdefault(element["id"], j)
+            for j, ref in enumerate(rule.get("documentation_add") or []):
+                if isinstance(ref, str) and ref not in known:
+                    yield doc.problem(("code_rules", i, "documentation_add", j),
+                                      f"unknown documentation item '{ref}': {where_to}")
+
+
+_FACTS = ("timed", "unit_minutes", "daily_cap", "one_on_one", "covered", "documentation")
+
+
+@check
+def fact_sources_name_stated_facts(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc in tree.payers.values():
+        for i, rule in _indexed(doc.data.get("code_rules")):
+            facts = rule.get("fact_sources")
+            if not isinstance(facts, dict):
+                continue
+            stated = {f for f in _FACTS if f in rule}
+            if "documentation_add" in rule or "documentation_remove" in rule:
+                stated.add("documentation")
+            for name in facts:
+                if name in _FACTS and name not in stated:
+                    yield doc.problem(("code_rules", i, "fact_sources", name),
+                                      f"fact_sources names '{name}', which this rule does not state")
+
+
+@check
+def checklist_changes_have_a_base(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for stem, doc in tree.payers.items():
+        changes = [(i, rule) for i, rule in _indexed(doc.data.get("code_rules"))
+                   if "documentation_add" in rule or "documentation_remove" in rule]
+        if not changes:
+            continue
+        chain = lineage(tree, stem)
+        if len(chain) > 1 and isinstance(tree.payers[chain[-1]].data.get("extends"), str):
+            continue  # broken chain: reported by extends_chain
+        inherited = _resolved_keys(tree, chain[1:])["code_rules"] if len(chain) > 1 else set()
+        for i, rule in changes:
+            name = "documentation_add" if "documentation_add" in rule else "documentation_remove"
+            if rule.get("code") not in inherited:
+                yield doc.problem(("code_rules", i, name),
+                                  f"{name} changes an inherited checklist, but no payer this one extends has a code "
+                                  f"rule for {rule.get('code')}: write `documentation` instead")
 
 
 @check

@@ -46,7 +46,9 @@ def typed_rule(section: str, payer: str, data: dict[str, Any]) -> Rule:
     if section == "code_rules":
         return CodeRule(**common, code=data["code"], timed=data.get("timed"), unit_minutes=data.get("unit_minutes"),
                         daily_cap=data.get("daily_cap"), one_on_one=data.get("one_on_one"),
-                        covered=data.get("covered"), documentation=tuple(data.get("documentation", ())))
+                        covered=data.get("covered"), documentation=tuple(data.get("documentation", ())),
+                        fact_sources={fact: tuple(Source.from_dict(s) for s in srcs)
+                                      for fact, srcs in (data.get("fact_sources") or {}).items()})
     if section == "ptp_edits":
         return PtpEdit(**common, column1=data["column1"], column2=data["column2"],
                        modifier_indicator=data["modifier_indicator"], rationale=data.get("rationale"))

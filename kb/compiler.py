@@ -73,6 +73,9 @@ def build_model(tree: PolicyTree) -> dict[str, Any]:
     }
     for payer in sorted(tree.payers):
         model["payers"][payer] = _resolve_payer(tree, payer, resolve, codes)
+    if "remittance" in tree.catalogues:  # predicted remittance codes, by finding id (kb/remit/codes.py reads them)
+        model["remittance"] = {e["finding"]: {**resolve(e), "payers": [resolve(p) for p in e.get("payers", [])]}
+                               for e in tree.catalogues["remittance"].data["remittance"]}
     model["content_hash"] = content_hash(model)
     return model
 

@@ -538,3 +538,33 @@ def examples_are_consistent(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]
                     if code not in codes:
                         yield doc.problem(("examples", i, "expect"),
                                           f"expected units for {code}, which is not a line of the visit")
+
+
+# --- remittance.yaml -------------------------------------------------------------------------------
+
+
+@check
+def remittance_references(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    """Predicted remittance codes name finding ids the checker declares (once each) and payers that exist."""
+    doc = tree.catalogues.get("remittance")
+    if doc is None:
+        return
+    from kb.check.registry import findings  # the checker's declared finding ids
+
+    declared = findings()
+    first: dict[str, int] = {}
+    for i, entry in _indexed(doc.data.get("remittance")):
+        fid = entry.get("finding")
+        if isinstance(fid, str) and fid not in declared:
+            yield doc.problem(("remittance", i, "finding"), f"unknown finding '{fid}': the checker declares "
+                              f"{', '.join(sorted(declared))}")
+        elif isinstance(fid, str) and fid in first:
+            line = doc.where(("remittance", first[fid]))[0]
+            yield doc.problem(("remittance", i, "finding"), f"'{fid}' is stated twice (first at line {line})")
+        elif isinstance(fid, str):
+            first[fid] = i
+        for j, own in _indexed(entry.get("payers")):
+            payer = own.get("payer")
+            if isinstance(payer, str) and payer not in tree.payers:
+                yield doc.problem(("remittance", i, "payers", j, "payer"),
+                                  f"unknown payer '{payer}': add payers/{payer}.yaml first")

@@ -24,6 +24,7 @@ SCHEMA_FILES = {
     "methods": "methods.schema.json",
     "documentation": "documentation.schema.json",
     "payer": "payer.schema.json",
+    "remittance": "remittance.schema.json",
 }
 # the schema definition of one expanded row, per payer-file section (kb/shorthand.py)
 ROW_DEFS = {

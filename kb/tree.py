@@ -13,7 +13,10 @@ from kb.shorthand import catalogue_items, expand_payer
 from kb.yamlfile import YamlDoc, load_yaml
 
 CATALOGUES = ("documents", "codes", "modifiers", "methods")
-OPTIONAL_CATALOGUES = ("documentation",)  # the documentation-item catalogue, when code rules name items by id
+OPTIONAL_CATALOGUES = (
+    "documentation",  # the documentation-item catalogue, when code rules name items by id
+    "remittance",  # predicted remittance codes per finding (kb/remit/)
+)
 LAYOUT = (
     "a policy tree holds documents.yaml, codes.yaml, modifiers.yaml, methods.yaml and payers/<payer-id>.yaml"
 )

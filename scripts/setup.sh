@@ -20,6 +20,23 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+# The site's browser parts from npm (web/package.json): Pyodide for the visit check; with dev, axe-core too.
+npm_stamp="web/node_modules/.installed-$want"
+[ "$want" = run ] && [ -f web/node_modules/.installed-dev ] && npm_stamp=web/node_modules/.installed-dev
+if [ ! -f "$npm_stamp" ] || [ web/package-lock.json -nt "$npm_stamp" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    if [ "$want" = dev ]; then
+      npm ci --prefix web --no-audit --no-fund --loglevel=error >/dev/null
+    else
+      npm ci --prefix web --omit=dev --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+    touch "$npm_stamp"
+  else
+    echo "note: npm is missing, so the site is built without the whole-visit check (Pyodide)" \
+         "and the accessibility tests cannot run" >&2
+  fi
+fi
+
 if [ "$want" = dev ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "installing Debian's chromium and chromium-driver for the browser tests..." >&2

@@ -114,6 +114,11 @@ def all_sources(payers: dict, codes: dict, modifiers: dict, methods: dict):
             for i, rule in enumerate(doc.get(section) or []):
                 for s in rule.get("sources") or []:
                     yield f"{pid}.{section}[{i}]", s
+    remittance = POLICIES / "remittance.yaml"  # predicted remittance codes (issue 10)
+    for i, entry in enumerate(load(remittance)["remittance"] if remittance.is_file() else []):
+        for j, own in enumerate([entry, *(entry.get("payers") or [])]):
+            for s in own["sources"]:
+                yield f"remittance[{i}]" + (f".payers[{j - 1}]" if j else ""), s
 
 
 # ---------------------------------------------------------------------------------------------------- files
@@ -125,6 +130,7 @@ def test_every_file_starts_with_its_schema_line():
         POLICIES / "codes.yaml": "../schema/codes.schema.json",
         POLICIES / "modifiers.yaml": "../schema/modifiers.schema.json",
         POLICIES / "methods.yaml": "../schema/methods.schema.json",
+        POLICIES / "remittance.yaml": "../schema/remittance.schema.json",
     }
     expected.update({p: "../../schema/payer.schema.json" for p in PAYERS_DIR.glob("*.yaml")})
     for path, schema in expected.items():

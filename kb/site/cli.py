@@ -27,12 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="the day whose rules the pages show as in force (default: today)")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("serve", help="build, serve on localhost and rebuild when a policy file changes")
+    p = sub.add_parser("serve", help="build, serve on localhost with live reload, rebuild on every change")
     add_policies_option(p)
     p.add_argument("-o", "--output", type=Path, default=None, metavar="DIR", help="build folder (default: build/site)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 
 
@@ -58,4 +57,4 @@ def cmd_serve(args: argparse.Namespace) -> int:
     k = open_kb(args)
     result = build_site(k, output, policies=policies)
     print(f"built {result.pages} pages in {time.perf_counter() - started:.1f} s")
-    return serve(policies, output, args.host, args.port, interval=args.interval)
+    return serve(policies, output, args.host, args.port)

@@ -84,7 +84,7 @@ def make_server(rebuild: Rebuilder, output: Path, host: str, port: int, watched:
             return content[:end] + banner + content[end:]
 
     # a failed rebuild returns normally: MkDocs would otherwise hold every request until a good build
-    def build() -> None:  # LiveReloadServer wants a builder returning None; Rebuilder says whether it built
+    def build() -> None:  # MkDocs' builder returns nothing; the rebuilder's result is for the first build
         rebuild()
 
     server = Server(builder=build, host=host, port=port, root=str(output), polling_interval=0.5)

@@ -28,7 +28,14 @@ from kb.problems import DataError, InputError, KBError, PolicyError, QueryError
 from kb.ptp import PtpTable, TableMeta
 
 # Modules that add subcommands: each defines register(subparsers) (claim checker, site).
-EXTENSIONS = ("kb.check.cli", "kb.remit.cli", "kb.site.cli", "kb.maintcli", "kb.mcp_server")
+EXTENSIONS = (
+    "kb.check.cli",
+    "kb.remit.cli",
+    "kb.site.cli",
+    "kb.maintcli",
+    "kb.mcp_server",
+    "kb.graph_export",
+)
 
 
 class UsageError(Exception):

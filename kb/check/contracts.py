@@ -125,6 +125,44 @@ def result_schema() -> dict[str, Any]:
             "sources": {"type": "array", "items": {"$ref": "#/$defs/source"},
                         "description": "Sources of the policy rule that fired."},
             "basis": {"type": "string", "description": "Which policy rule fired: payer, section and key."},
+            "remittance": {"$ref": "#/$defs/remittance",
+                           "description": "The codes the payer is expected to answer it with "
+                                          "(policies/remittance.yaml); absent when the knowledge base has none."},
+        },
+    }
+    codes = {
+        "title": "Remittance codes",
+        "description": "One set of codes sent together on a line.",
+        "type": "object",
+        "required": ["group", "carc", "rarc"],
+        "additionalProperties": False,
+        "properties": {
+            "group": {"type": "string", "description": "Claim adjustment group code (CO, PR, OA, PI)."},
+            "carc": {"type": "string", "description": "Claim adjustment reason code."},
+            "rarc": {"type": "array", "items": {"type": "string"}, "description": "Remittance advice remark codes."},
+            "when": {"type": "string", "description": "When this set applies rather than the first."},
+        },
+    }
+    remittance = {
+        "title": "Predicted remittance",
+        "description": "What a payer is expected to send for the finding: code sets (expected first), or no "
+                       "adjustment, with the sources of the mapping.",
+        "type": "object",
+        "required": ["finding", "payer", "declared_for", "codes", "no_adjustment", "inferred", "evidence", "notes",
+                     "sources"],
+        "additionalProperties": False,
+        "properties": {
+            "finding": {"type": "string", "description": "The finding id."},
+            "payer": {"type": "string", "description": "The payer asked about."},
+            "declared_for": {"type": "string",
+                             "description": "default, or the payer whose entry applies (itself or an ancestor)."},
+            "codes": {"type": "array", "items": {"$ref": "#/$defs/remittance_codes"},
+                      "description": "The code sets, expected first (empty: no adjustment expected)."},
+            "no_adjustment": {"type": "boolean", "description": "True when no adjustment is expected."},
+            "inferred": {"type": "boolean", "description": "Inferred from the X12 code definitions alone."},
+            "evidence": {"type": "string", "description": "Evidence grade of the mapping."},
+            "notes": {"type": "string", "description": "Notes on the mapping."},
+            "sources": {"type": "array", "items": {"$ref": "#/$defs/source"}, "description": "Its sources."},
         },
     }
     line = {
@@ -190,7 +228,7 @@ def result_schema() -> dict[str, Any]:
                        "gives a `visit_error` instead.",
         "oneOf": [{"$ref": "#/$defs/check_result"}, {"$ref": "#/$defs/visit_error"}],
         "$defs": {"check_result": result, "visit_error": error, "line": line, "finding": finding,
-                  "source": _source()},
+                  "remittance": remittance, "remittance_codes": codes, "source": _source()},
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from kb.problems import InputError
 
 EXTRA = "x12"
-MAX_X12_BYTES = 200_000_000
+MAX_X12_BYTES = 50_000_000  # pyx12 validates at a few hundred lines a second: bound the time
 
 
 def require_pyx12() -> Any:

@@ -1,6 +1,6 @@
 """Content tests: the knowledge itself is sourced, dated, graded, in our own words, and computes what it says.
 
-The first tests read the raw YAML with `yaml.safe_load`, so they work without the `kb` package; the last
+The first tests read the YAML with `yaml.safe_load` (payer files' short forms written out by kb/shorthand.py); the last
 ones run every embedded worked example through `kb.load().payer(...).units(...)` when `kb` imports.
 """
 
@@ -88,9 +88,19 @@ def methods() -> dict:
     return {m["id"]: m for m in load(POLICIES / "methods.yaml")["methods"]}
 
 
+def load_payers() -> dict:
+    """Every payer file with its groups and checklist references written out: one entry per rule, as the compiler
+    sees them (kb/shorthand.py, a pure function; the short form states a shared source once for many rules)."""
+    from kb.shorthand import catalogue_items, expand_payer
+
+    catalogue = POLICIES / "documentation.yaml"
+    items = catalogue_items(load(catalogue)) if catalogue.exists() else {}
+    return {p.stem: expand_payer(load(p), items).data for p in sorted(PAYERS_DIR.glob("*.yaml"))}
+
+
 @pytest.fixture(scope="module")
 def payers() -> dict:
-    return {p.stem: load(p) for p in sorted(PAYERS_DIR.glob("*.yaml"))}
+    return load_payers()
 
 
 def all_sources(payers: dict, codes: dict, modifiers: dict, methods: dict):
@@ -307,7 +317,7 @@ def _examples(payers_raw: dict):
             yield pytest.param(pid, ex, id=f"{pid}:{ex['id']}")
 
 
-_RAW = {p.stem: load(p) for p in sorted(PAYERS_DIR.glob("*.yaml"))}
+_RAW = load_payers()
 
 
 @pytest.mark.parametrize(("pid", "example"), list(_examples(_RAW)))

@@ -90,9 +90,9 @@ def _claim(resource: dict[str, Any], index: int, payers: PayerMap) -> Claim:
     try:
         claim = models.Claim.model_validate(resource)
     except ValidationError as exc:
-        problems = tuple(f"FHIR Claim {fallback_id}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
-                         for e in exc.errors()[:20])
-        return Claim(claim_id=fallback_id, kind="FHIR", lines=(), problems=problems)
+        invalid = tuple(f"FHIR Claim {fallback_id}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
+                        for e in exc.errors()[:20])
+        return Claim(claim_id=fallback_id, kind="FHIR", lines=(), problems=invalid)
     contained = {f"#{c.id}": c for c in (claim.contained or []) if getattr(c, "id", None)}
     payer_name, payer_id = _party(claim.insurer, contained)
     care_team = {m.sequence: _npi(m.provider, contained) for m in claim.careTeam or []}

@@ -16,6 +16,7 @@ from kb.check.result import VisitError
 from kb.claims import ClaimSource
 from kb.claims.fhir import MINUTES_EXTENSION, read_claims
 from kb.cli import main
+from kb.extras import MissingExtra
 from kb.problems import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,5 +84,5 @@ def test_not_a_claim_and_a_missing_extra(monkeypatch, tmp_path):
     with pytest.raises(InputError, match="not valid JSON"):
         list(read_claims("{nope"))
     monkeypatch.setitem(sys.modules, "fhir.resources.R4B", None)
-    with pytest.raises(InputError, match=r"payer-policy-kb\[fhir\]"):
+    with pytest.raises(MissingExtra, match=r"payer-policy-kb\[fhir\]"):
         list(read_claims(BUNDLE))

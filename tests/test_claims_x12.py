@@ -18,6 +18,7 @@ from kb.claims import ClaimSource, Minutes, PayerMap
 from kb.claims.pyx12_support import validate_x12
 from kb.claims.x12 import read_claims
 from kb.cli import main
+from kb.extras import MissingExtra
 from kb.problems import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,5 +160,5 @@ def test_not_x12_and_garbage_are_input_errors_not_tracebacks(k, tmp_path):
 
 def test_a_missing_extra_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyx12", None)
-    with pytest.raises(InputError, match=r"payer-policy-kb\[x12\]"):
+    with pytest.raises(MissingExtra, match=r"payer-policy-kb\[x12\]"):
         read_claims((X12 / "professional.837").read_text())

@@ -36,11 +36,10 @@ _CPT_HCPCS = ("http://www.ama-assn.org/go/cpt", "urn:oid:2.16.840.1.113883.6.12"
 
 
 def _models() -> Any:
-    try:
-        from fhir.resources.R4B import claim
-    except ImportError:
-        raise InputError(f"reading FHIR needs fhir.resources: pip install 'payer-policy-kb[{EXTRA}]'", "file") from None
-    return claim
+    """fhir.resources' R4B Claim models, or MissingExtra naming the extra to install (kb/extras.py)."""
+    from kb.extras import load
+
+    return load(EXTRA, "fhir.resources.R4B.claim", "reading FHIR claims")
 
 
 def read_claims(source: str | Path | dict[str, Any], payers: PayerMap | None = None,

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 import kb
+from kb.check import contracts
 from kb.check.result import VisitError
 from kb.claims import ClaimSource, Minutes, PayerMap
 from kb.claims.pyx12_support import validate_x12
@@ -128,6 +129,7 @@ def test_kb_check_reads_an_837(capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 1  # error-severity findings
     assert len(out["results"]) == 7 and out["summary"]["not_checked"] == 0
+    assert all(contracts.problems(contracts.RESULT_FILE, r) == [] for r in out["results"])  # the published schema
     ptp = next(r for r in out["results"] if r["claim_id"] == "CLM1002")
     assert ptp["findings"][0]["remittance"]["codes"][0]["carc"] == "236"
     assert main(["check", str(X12 / "broken.837")]) == 2

@@ -125,6 +125,41 @@ def result_schema() -> dict[str, Any]:
             "sources": {"type": "array", "items": {"$ref": "#/$defs/source"},
                         "description": "Sources of the policy rule that fired."},
             "basis": {"type": "string", "description": "Which policy rule fired: payer, section and key."},
+            "remittance": {"$ref": "#/$defs/remittance"},
+        },
+    }
+    codes = {
+        "title": "Remittance codes",
+        "description": "One set of codes sent together on a line: group code, CARC, RARCs; `when` says when this "
+                       "set applies rather than the first.",
+        "type": "object",
+        "required": ["group", "carc", "rarc"],
+        "additionalProperties": False,
+        "properties": {
+            "group": {"enum": ["CO", "PR", "OA", "PI"], "description": "Claim adjustment group code."},
+            "carc": {"type": "string", "description": "Claim adjustment reason code."},
+            "rarc": {"type": "array", "items": {"type": "string"}, "description": "Remittance advice remark codes."},
+            "when": {"type": "string"},
+        },
+    }
+    remittance = {
+        "title": "Predicted remittance",
+        "description": "The codes the payer is expected to send on the 835 for the finding (policies/remittance.yaml"
+                       "): code sets, expected first, or no adjustment; with sources.",
+        "type": "object",
+        "required": ["finding", "payer", "declared_for", "codes", "no_adjustment", "inferred", "evidence", "notes",
+                     "sources"],
+        "additionalProperties": False,
+        "properties": {
+            "finding": {"type": "string"},
+            "payer": {"type": "string"},
+            "declared_for": {"type": "string", "description": "'default' or the payer whose entry applies."},
+            "codes": {"type": "array", "items": {"$ref": "#/$defs/remittance_codes"}},
+            "no_adjustment": {"type": "boolean"},
+            "inferred": {"type": "boolean", "description": "Chosen from the X12 code definitions alone."},
+            "evidence": {"enum": ["primary", "bulletin", "secondary"]},
+            "notes": {"type": "string"},
+            "sources": {"type": "array", "items": {"$ref": "#/$defs/source"}},
         },
     }
     line = {
@@ -190,6 +225,7 @@ def result_schema() -> dict[str, Any]:
                        "gives a `visit_error` instead.",
         "oneOf": [{"$ref": "#/$defs/check_result"}, {"$ref": "#/$defs/visit_error"}],
         "$defs": {"check_result": result, "visit_error": error, "line": line, "finding": finding,
+                  "remittance": remittance, "remittance_codes": codes,
                   "source": _source()},
     }
 

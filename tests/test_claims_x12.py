@@ -164,3 +164,23 @@ def test_a_missing_extra_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyx12", None)
     with pytest.raises(MissingExtra, match=r"payer-policy-kb\[x12\]"):
         read_claims((X12 / "professional.837").read_text())
+
+
+def test_problems_go_to_the_claim_whose_loops_hold_them_and_envelope_problems_to_the_file(k, tmp_path):
+    text = (X12 / "professional.837").read_text()
+    # CLM1003's payer loop (2010BB, before its CLM) is bad: CLM1003 is not checked, CLM1002 before it is
+    bad_header = text.replace("NM1*PR*2*MEDICARE PART B*****PI*15202~\nCLM*CLM1003",
+                              "NM1*PR*X*MEDICARE PART B*****PI*15202~\nCLM*CLM1003")
+    found = read_claims(bad_header)
+    assert [(c.claim_id, c.problems[0].split(":")[0]) for c in found.claims if c.problems] == [
+        ("CLM1003", "X12 segment 59 (NM102)")]
+    # a wrong segment count in SE: the transaction's problem, reported once; every claim is still checked
+    wrong_count = text.replace("SE*123*0001", "SE*99*0001")
+    assert wrong_count != text
+    path = tmp_path / "wrong-count.837"
+    path.write_text(wrong_count)
+    results = list(k.check_many(ClaimSource(path, minutes=X12 / "professional.minutes.csv", payer_map=PAYERS)))
+    envelope = [r for r in results if isinstance(r, VisitError)]
+    assert len(envelope) == 1 and envelope[0].claim_id is None and "SE" in envelope[0].message
+    assert sum(1 for r in results if not isinstance(r, VisitError)) == 7
+

@@ -9,6 +9,7 @@ takes a code or modifier as a number, modifiers as one string, codes in lower ca
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from functools import cache
@@ -18,6 +19,7 @@ from typing import Any
 from kb.check.inputs import MAX_DOLLARS, MAX_LINES, MAX_MINUTES, MAX_UNITS, PLANS
 from kb.check.registry import checks, findings
 from kb.check.result import SEVERITIES
+from kb.model import Source
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 VISIT_FILE = "visit.schema.json"
@@ -93,7 +95,7 @@ def visit_schema() -> dict[str, Any]:
 
 
 def _source() -> dict[str, Any]:
-    fields = ("title", "read", "url", "document", "publisher", "section", "quote", "revised", "via", "doc")
+    fields = tuple(f.name for f in dataclasses.fields(Source))  # the model's fields, so the two cannot drift
     return {
         "title": "Source",
         "description": "Where the rule that fired comes from (only the fields it has; dates as YYYY-MM-DD).",
@@ -137,7 +139,7 @@ def result_schema() -> dict[str, Any]:
         "required": ["group", "carc", "rarc"],
         "additionalProperties": False,
         "properties": {
-            "group": {"type": "string", "description": "Claim adjustment group code (CO, PR, OA, PI)."},
+            "group": {"enum": ["CO", "PR", "OA", "PI"], "description": "Claim adjustment group code."},
             "carc": {"type": "string", "description": "Claim adjustment reason code."},
             "rarc": {"type": "array", "items": {"type": "string"}, "description": "Remittance advice remark codes."},
             "when": {"type": "string", "description": "When this set applies rather than the first."},

@@ -25,7 +25,7 @@ from kb.model import (
 )
 from kb.mue import MueTable
 from kb.problems import InputError, QueryError
-from kb.ptp import PairIndex, PtpTable
+from kb.ptp import PairIndex, PtpTable, ymd
 from kb.rules import SECTIONS, pick
 
 if TYPE_CHECKING:
@@ -103,6 +103,7 @@ class PayerView:
         self._kb = kb
         self._rules = rules
         self.as_of = as_of
+        self._ymd = ymd(as_of)
         self.state = state
         data = rules.data
         self.id: str = rules.id
@@ -228,16 +229,28 @@ class PayerView:
 
         Edits authored in the policies win over rows of a bulk table for the same pair.
         """
-        for c1, c2 in ((code_a, code_b), (code_b, code_a)):
-            found = pick(self._rules.authored_ptp.rows(c1, c2), self.as_of, self.state)
-            if found is not None:
-                return found  # type: ignore[return-value]
-        if self._rules.bulk_ptp is not None:
+        rules = self._rules
+        authored = rules.authored_ptp
+        if authored:
             for c1, c2 in ((code_a, code_b), (code_b, code_a)):
-                found = self._rules.bulk_ptp.in_force(c1, c2, self.as_of)
-                if found is not None:
-                    return found
+                rows = authored.rows(c1, c2)
+                if rows:
+                    found = pick(rows, self.as_of, self.state)
+                    if found is not None:
+                        return found  # type: ignore[return-value]
+        table = rules.bulk_ptp
+        if table is not None:
+            return self.bulk_ptp_on(table, code_a, code_b, self._ymd)
         return None
+
+    @staticmethod
+    def bulk_ptp_on(table: PtpTable, code_a: str, code_b: str, day: int) -> PtpEdit | None:
+        """The bulk table's edit in force on `day` (YYYYMMDD) between two codes, either order."""
+        k = table.row_in_force(code_a, code_b, day)
+        if k >= 0:
+            return table.edit_at(k, code_a, code_b)
+        k = table.row_in_force(code_b, code_a, day)
+        return None if k < 0 else table.edit_at(k, code_b, code_a)
 
     def ptp_partners(self, code: str) -> list[PtpEdit]:
         """Every authored edit in force that names the code in either column."""

@@ -86,11 +86,12 @@ class KnowledgeBase:
 
         return check_visit(self, visit)
 
-    def check_many(self, visits: Any) -> Any:
-        """Check visits one by one as they come (an iterable), yielding a result or an error per visit."""
+    def check_many(self, visits: Any, workers: int | None = None) -> Any:
+        """Check visits as they come (an iterable, text or a file), yielding a result or an error per visit, in
+        input order. `workers`: processes to use (None: every core once the batch is long; 1: this process)."""
         from kb.check import check_many
 
-        return check_many(self, visits)
+        return check_many(self, visits, workers=workers)
 
     def attach_table(self, table: PtpTable | MueTable) -> None:
         """Give a payer a bulk table (CMS's quarterly PTP file or an MUE snapshot).

@@ -231,7 +231,7 @@ class PayerView:
         """
         rules = self._rules
         authored = rules.authored_ptp
-        if authored:
+        if authored.names(code_a) and authored.names(code_b):
             for c1, c2 in ((code_a, code_b), (code_b, code_a)):
                 rows = authored.rows(c1, c2)
                 if rows:
@@ -239,18 +239,7 @@ class PayerView:
                     if found is not None:
                         return found  # type: ignore[return-value]
         table = rules.bulk_ptp
-        if table is not None:
-            return self.bulk_ptp_on(table, code_a, code_b, self._ymd)
-        return None
-
-    @staticmethod
-    def bulk_ptp_on(table: PtpTable, code_a: str, code_b: str, day: int) -> PtpEdit | None:
-        """The bulk table's edit in force on `day` (YYYYMMDD) between two codes, either order."""
-        k = table.row_in_force(code_a, code_b, day)
-        if k >= 0:
-            return table.edit_at(k, code_a, code_b)
-        k = table.row_in_force(code_b, code_a, day)
-        return None if k < 0 else table.edit_at(k, code_b, code_a)
+        return None if table is None else table.either_order(code_a, code_b, self._ymd)
 
     def ptp_partners(self, code: str) -> list[PtpEdit]:
         """Every authored edit in force that names the code in either column."""

@@ -38,6 +38,12 @@ def check_visit(kb: KnowledgeBase, visit: Any) -> CheckResult:
     return checker_for(kb).check(visit)
 
 
-def check_many(kb: KnowledgeBase, visits: Any) -> Iterator[CheckResult | VisitError]:
-    """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit."""
-    return checker_for(kb).check_many(visits)
+def check_many(kb: KnowledgeBase, visits: Any, workers: int | None = 1) -> Iterator[CheckResult | VisitError]:
+    """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit, in
+    input order. `workers` > 1 checks chunks of the batch in that many processes (kb/parallel.py); None uses every
+    core once the batch is long."""
+    if type(workers) is int and workers == 1:
+        return checker_for(kb).check_many(visits)
+    from kb.parallel import check_many as pooled
+
+    return pooled(kb, visits, workers)

@@ -225,7 +225,7 @@ class Context:
         except KeyError:
             edit = self._ptp[key] = self._authored_ptp(a, b)
         if edit is None and self._bulk is not None:
-            return self.view.bulk_ptp_on(self._bulk, a, b, self.day)
+            return self._bulk.either_order(a, b, self.day)
         return edit
 
     def _authored_ptp(self, a: str, b: str) -> PtpEdit | None:

@@ -1,0 +1,39 @@
+"""Sources cited by id: a batch of results lists each source once, and findings name them by id.
+
+An id is the source's document id (from documents.yaml) and a short hash of everything the citation says
+(section, quote, ...), e.g. `cms-pub100-04-ch5#1f3a9c02`: stable across runs and machines, distinct for distinct
+citations, readable enough to tell the document at a glance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from typing import Any
+
+from kb.check.result import CheckResult, VisitError, source_dict
+from kb.model import Source
+
+
+@lru_cache(maxsize=8192)
+def source_id(source: Source) -> str:
+    """The stable id of a citation."""
+    data = source_dict(source)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:8]
+    return f"{source.doc or 'source'}#{digest}"
+
+
+def result_by_id(result: CheckResult | VisitError, cited: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A result as JSON-ready data whose findings name their sources by id; the sources go into `cited`."""
+    data = result.to_dict()
+    if isinstance(result, CheckResult):
+        for finding, out in zip(result.findings, data["findings"], strict=True):
+            ids = []
+            for source in finding.sources:
+                sid = source_id(source)
+                if sid not in cited:
+                    cited[sid] = source_dict(source)
+                ids.append(sid)
+            out["sources"] = ids
+    return data

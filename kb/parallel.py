@@ -12,6 +12,7 @@ writing), N workers give a speed-up of about min(N, c / p) over one process, on 
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections import deque
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 CHUNK = 200  # visits per task: big enough that the hand-over is small beside the checking
-AUTO_AFTER = 2000  # with workers=None, a batch this long or longer is spread over every core
+AUTO_AFTER = 2000  # with workers=None, the visits after these are spread over every core
 
 _WORKER_KB: KnowledgeBase | None = None  # the knowledge base a forked worker inherited
 
@@ -54,27 +55,25 @@ def check_many(kb: KnowledgeBase, visits: Any, workers: int | None = None,
         from kb.problems import InputError
 
         raise InputError(f"workers must be a whole number of processes, 1 or more, not {workers!r}", "workers")
-    items = iter_visit_data(visits)
+    indexed: Iterator[tuple[int, Any]] = enumerate(iter_visit_data(visits))
+    n = workers or cores()
     if workers is None:
-        head = [item for _, item in zip(range(AUTO_AFTER), items, strict=False)]
-        n = cores() if len(head) >= AUTO_AFTER else 1
-        items = _chain(head, items)
-    else:
-        n = workers
+        # results stream from the first visit: the head of the batch is checked here, and only a batch that
+        # turns out long moves on to every core
+        yield from _check_chunk_in(kb, itertools.islice(indexed, AUTO_AFTER), finish)
+        following = next(indexed, None)
+        if following is None:
+            return
+        indexed = itertools.chain([following], indexed)
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _check_chunk_in(kb, enumerate(items), finish)
+        yield from _check_chunk_in(kb, indexed, finish)
         return
-    yield from _pooled(kb, items, n, finish, chunk)
+    yield from _pooled(kb, indexed, n, finish, chunk)
 
 
-def _chain(head: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
-    yield from head
-    yield from rest
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[tuple[int, Any]]]:
+def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
     batch: list[tuple[int, Any]] = []
-    for pair in enumerate(items):
+    for pair in indexed:
         batch.append(pair)
         if len(batch) == size:
             yield batch
@@ -83,14 +82,15 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[tuple[int, Any]]]:
         yield batch
 
 
-def _pooled(kb: KnowledgeBase, items: Iterable[Any], n: int, finish: Callable[[Any], T], chunk: int) -> Iterator[T]:
+def _pooled(kb: KnowledgeBase, indexed: Iterable[tuple[int, Any]], n: int, finish: Callable[[Any], T],
+            chunk: int) -> Iterator[T]:
     global _WORKER_KB
     _WORKER_KB = kb
     context = multiprocessing.get_context("fork")
     pending: deque[Future[list[T]]] = deque()
     with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
         try:
-            for batch in _chunks(items, chunk):
+            for batch in _chunks(indexed, chunk):
                 pending.append(pool.submit(_work, batch, finish))
                 while len(pending) > 2 * n:
                     yield from pending.popleft().result()

@@ -24,6 +24,11 @@ class MueTable:
         self._source = (Source.from_dict(meta.source),)
         self._made: dict[str, Mue] = {}
 
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """What every row of the table cites."""
+        return self._source
+
     def __len__(self) -> int:
         return len(self._rows)
 

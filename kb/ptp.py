@@ -150,6 +150,11 @@ class PtpTable:
                         "notes": meta.notes, "jurisdiction": None, "declared_by": meta.payer,
                         "effective_from_basis": "stated"}
 
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """What every row of the table cites."""
+        return self._source
+
     def __len__(self) -> int:
         return len(self._col2)
 

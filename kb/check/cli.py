@@ -39,6 +39,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", metavar="FILE", help="visits to check (.yaml, .json, .csv, or - for stdin)")
     p.add_argument("--problems-only", action="store_true",
                    help="report only visits with findings (and visits that could not be checked)")
+    p.add_argument("--findings", type=Path, metavar="OUT.parquet",
+                   help="write the findings as Parquet (claim lines from .parquet or .csv; needs the [arrow] extra)")
     p.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
                    help="processes to check with (default: every core once the batch is long; 1: one process)")
     add_policies_option(p)
@@ -91,6 +93,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from kb.cli import open_kb, progress
     from kb.parallel import check_many
 
+    if args.findings is not None:
+        return _to_parquet(args)
     visits = _visits(args.file)
     k = open_kb(args)
     started = time.perf_counter()
@@ -131,6 +135,27 @@ def cmd_check(args: argparse.Namespace) -> int:
               f"{counts['with_errors']:,} with errors, {counts['with_warnings']:,} with warnings only, "
               f"{counts['clean']:,} clean, {counts['not_checked']:,} not checked "
               f"({counts['findings']:,} findings, {elapsed:.2f} s)")
+    if counts["not_checked"]:
+        return 2
+    return 1 if counts["with_errors"] else 0
+
+
+def _to_parquet(args: argparse.Namespace) -> int:
+    """kb check LINES --findings OUT.parquet: columnar in, columnar out (kb/arrow.py documents both tables)."""
+    from kb.cli import UsageError, open_kb
+
+    try:
+        from kb import arrow
+    except ImportError:
+        raise UsageError("--findings needs pyarrow: pip install 'payer-policy-kb[arrow]'") from None
+    source = Path(args.file)
+    if not source.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    k = open_kb(args)
+    started = time.perf_counter()
+    counts = arrow.check_file(k, source, args.findings, workers=args.jobs)
+    print(f"{counts['visits']:,} visits checked: {counts['findings']:,} findings, {counts['not_checked']:,} not "
+          f"checked; wrote {args.findings} ({time.perf_counter() - started:.2f} s)")
     if counts["not_checked"]:
         return 2
     return 1 if counts["with_errors"] else 0

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.check.result import CheckResult, VisitError, source_dict
 from kb.model import Source
+
+if TYPE_CHECKING:
+    from kb.knowledge import KnowledgeBase
 
 
 @lru_cache(maxsize=8192)
@@ -37,3 +41,22 @@ def result_by_id(result: CheckResult | VisitError, cited: dict[str, dict[str, An
                 ids.append(sid)
             out["sources"] = ids
     return data
+
+
+def all_sources(kb: KnowledgeBase) -> Iterator[Source]:
+    """Every source the knowledge base can cite in a finding: its payers' rules (every period), their bulk tables,
+    and the code catalogue."""
+    for payer in kb.payers():
+        rules = kb.payer_rules(payer)
+        if rules is None:
+            continue
+        for section in rules.sections.values():
+            for rule in section:
+                yield from rule.sources
+        if rules.bulk_ptp is not None:
+            yield from rules.bulk_ptp.sources
+        for table in rules.bulk_mue:
+            yield from table.sources
+    for entry in kb.model["codes"].values():
+        for data in entry.get("sources", ()):
+            yield Source.from_dict(data)

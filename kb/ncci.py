@@ -27,7 +27,7 @@ from kb.ptp import OPEN_END, PtpBuilder
 _CODE = re.compile(r"[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4}", re.ASCII)
 _YMD = re.compile(r"[0-9]{8}", re.ASCII)
 _WHOLE = re.compile(r"[0-9]{1,6}", re.ASCII)
-_HEADERISH = re.compile(r"\S{3,7}", re.ASCII)  # a first field shaped like a code (a data line, maybe a broken one)
+_HEADERISH = re.compile(r"(?=\S*\d)\S{3,7}")  # a first field shaped like a code (a data line, maybe a broken one)
 _EFFECTIVE_IN_NAME = re.compile(r"_Eff_(\d{2})-(\d{2})-(\d{4})", re.IGNORECASE | re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_PROBLEMS = 1000  # per file: past this, one line says how many more there were

@@ -68,6 +68,9 @@ def check_many(kb: KnowledgeBase, visits: Any, workers: int | None = None,
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from _check_chunk_in(kb, indexed, finish)
         return
+    if workers is not None:
+        # the first chunk here: the contexts it builds are inherited by every worker instead of built in each
+        yield from _check_chunk_in(kb, itertools.islice(indexed, chunk), finish)
     yield from _pooled(kb, indexed, n, finish, chunk)
 
 

@@ -27,7 +27,7 @@ Findings (`FINDINGS_SCHEMA`; one row per finding, and one row per visit that cou
 | lines | list<int32> | every line the finding concerns |
 | rule | string | stable rule id (`units.mismatch`, ...) |
 | severity | string | error, warning or info |
-| remittance | list<string> | remittance codes the payer is expected to send (`CO-97`, `M15`), when declared |
+| remittance | list<string> | code sets the payer is expected to send (`CO-97 M15`; kb.remittance), if known |
 | message, fix, basis | string | |
 | source_ids | list<string> | source ids (kb/check/sources.py); file metadata `kb.sources` maps id -> source |
 
@@ -71,19 +71,21 @@ COLUMNS = frozenset({"claim_id", "line", *CSV_VISIT_FIELDS, *LINE_FIELDS})
 _VISIT_FIELDS = ("payer", "date", *(f for f in CSV_VISIT_FIELDS if f not in ("payer", "date")))
 
 
-def _remittance() -> dict[str, list[str]]:
-    """Remittance codes by rule id, from the checker's registry (where a finding declares them)."""
-    try:
-        from kb.check.registry import findings
-    except ImportError:
-        return {}
-    out = {}
-    for rule, kind in findings().items():
-        codes = [f"{r.group}-{r.carc}" for r in getattr(kind, "remittance", ())]
-        codes += [rarc for r in getattr(kind, "remittance", ()) for rarc in r.rarc]
-        if codes:
-            out[rule] = codes
-    return out
+class Remittance:
+    """The remittance codes a payer is expected to send for a finding (kb.remittance), as text such as
+    `CO-97 M15`, one entry per code set the knowledge base predicts (the expected set first); cached."""
+
+    def __init__(self, kb: Any):
+        self._table = getattr(kb, "remittance_table", None)
+        self._cache: dict[tuple[str, str], list[str]] = {}
+
+    def __call__(self, rule: str, payer: str) -> list[str]:
+        key = (rule, payer)
+        found = self._cache.get(key)
+        if found is None:
+            prediction = self._table.predict(rule, payer) if self._table is not None else None
+            found = self._cache[key] = [str(c) for c in prediction.codes] if prediction is not None else []
+        return found
 
 
 # -- claim lines in ----------------------------------------------------------------------------------------
@@ -148,15 +150,15 @@ def _hashable(value: Any) -> Any:
 
 
 def finding_rows(result: CheckResult | VisitError, numbers: list[Any] | None = None,
-                 remittance: dict[str, list[str]] | None = None) -> list[tuple[Any, ...]]:
+                 remittance: Remittance | None = None) -> list[tuple[Any, ...]]:
     """A checked visit as findings rows (FINDINGS_SCHEMA order); `numbers` are the claim's line numbers."""
     if isinstance(result, VisitError):
         return [(result.claim_id, None, [], INVALID, "error", [], result.message, "", result.field or "", [])]
-    codes = remittance if remittance is not None else {}
     rows = []
     for f in result.findings:
         lines = [numbers[i] if numbers and numbers[i] is not None else i for i in f.lines]
-        rows.append((result.claim_id, lines[0] if lines else None, lines, f.rule, f.severity, codes.get(f.rule, []),
+        codes = remittance(f.rule, result.payer) if remittance is not None else []
+        rows.append((result.claim_id, lines[0] if lines else None, lines, f.rule, f.severity, codes,
                      f.message, f.fix, f.basis, [source_id(s) for s in f.sources]))
     return rows
 
@@ -183,7 +185,7 @@ def check_batches(kb: KnowledgeBase, batches: Iterable[pa.RecordBatch],
     from kb.check.result import source_dict
 
     checker = checker_for(kb)
-    remittance = _remittance()
+    remittance = Remittance(kb)
     rows: list[tuple[Any, ...]] = []
     for index, visit in enumerate(visits_from_batches(batches)):
         numbers = visit.pop("_line_numbers", None) if isinstance(visit, dict) else None
@@ -251,7 +253,7 @@ def check_file(kb: KnowledgeBase, source: Path, target: Path, workers: int | Non
     try:
         with pq.ParquetWriter(partial, FINDINGS_SCHEMA.with_metadata(metadata)) as writer:
             rows: list[tuple[Any, ...]] = []
-            remittance = _remittance()
+            remittance = Remittance(kb)
             for index, result in enumerate(check_many(kb, visits(), workers=workers)):
                 counts["visits"] += 1
                 if isinstance(result, VisitError):

@@ -55,6 +55,11 @@ def check_many(kb: KnowledgeBase, visits: Any, workers: int | None = None,
         from kb.problems import InputError
 
         raise InputError(f"workers must be a whole number of processes, 1 or more, not {workers!r}", "workers")
+    from kb.claims import claim_input  # X12/FHIR claims: mapped to visits (kb/claims/)
+
+    source = claim_input(visits)
+    if source is not None:
+        visits = source.visits(kb)
     indexed: Iterator[tuple[int, Any]] = enumerate(iter_visit_data(visits))
     n = workers or cores()
     if workers is None:

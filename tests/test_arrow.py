@@ -42,7 +42,7 @@ def expected_rows(k):
     out = []
     for v, r in zip(visits, k.check_many([{x: y for x, y in v.items() if x != "_line_numbers"}
                                           if isinstance(v, dict) else v for v in visits], workers=1), strict=True):
-        out += arrow.finding_rows(r, v.get("_line_numbers") if isinstance(v, dict) else None)
+        out += arrow.finding_rows(r, v.get("_line_numbers") if isinstance(v, dict) else None, arrow.Remittance(k))
     return out
 
 

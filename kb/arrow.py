@@ -165,7 +165,7 @@ def finding_rows(result: CheckResult | VisitError, numbers: list[Any] | None = N
 
 def findings_batch(rows: list[tuple[Any, ...]]) -> pa.RecordBatch:
     """Findings rows as one record batch of FINDINGS_SCHEMA."""
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in FINDINGS_SCHEMA]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in FINDINGS_SCHEMA]
     return pa.RecordBatch.from_arrays([pa.array(col, type=field.type) for col, field in
                                        zip(columns, FINDINGS_SCHEMA, strict=True)], schema=FINDINGS_SCHEMA)
 
@@ -254,7 +254,8 @@ def check_file(kb: KnowledgeBase, source: Path, target: Path, workers: int | Non
         with pq.ParquetWriter(partial, FINDINGS_SCHEMA.with_metadata(metadata)) as writer:
             rows: list[tuple[Any, ...]] = []
             remittance = Remittance(kb)
-            for index, result in enumerate(check_many(kb, visits(), workers=workers)):
+            results: Iterator[CheckResult | VisitError] = check_many(kb, visits(), workers=workers)
+            for index, result in enumerate(results):
                 counts["visits"] += 1
                 if isinstance(result, VisitError):
                     counts["not_checked"] += 1

@@ -25,13 +25,13 @@ from kb.check.inputs import iter_visit_data
 from kb.check.result import CheckResult, VisitError
 
 if TYPE_CHECKING:
-    from kb.knowledge import KnowledgeBase
+    from kb.check.context import RuleBase
 
 T = TypeVar("T")
 CHUNK = 200  # visits per task: big enough that the hand-over is small beside the checking
 AUTO_AFTER = 2000  # with workers=None, the visits after these are spread over every core
 
-_WORKER_KB: KnowledgeBase | None = None  # the knowledge base a forked worker inherited
+_WORKER_KB: RuleBase | None = None  # the knowledge base a forked worker inherited
 
 
 def cores() -> int:
@@ -46,7 +46,7 @@ def _identity(result: CheckResult | VisitError) -> CheckResult | VisitError:
     return result
 
 
-def check_many(kb: KnowledgeBase, visits: Any, workers: int | None = None,
+def check_many(kb: RuleBase, visits: Any, workers: int | None = None,
                finish: Callable[[CheckResult | VisitError], T] = _identity,  # type: ignore[assignment]
                chunk: int = CHUNK) -> Iterator[T]:
     """Check visits in input order on `workers` processes (None: every core once the batch is long, else this
@@ -90,7 +90,7 @@ def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tupl
         yield batch
 
 
-def _pooled(kb: KnowledgeBase, indexed: Iterable[tuple[int, Any]], n: int, finish: Callable[[Any], T],
+def _pooled(kb: RuleBase, indexed: Iterable[tuple[int, Any]], n: int, finish: Callable[[Any], T],
             chunk: int) -> Iterator[T]:
     global _WORKER_KB
     _WORKER_KB = kb
@@ -116,7 +116,7 @@ def _work(batch: list[tuple[int, Any]], finish: Callable[[Any], T]) -> list[T]:
     return list(_check_chunk_in(_WORKER_KB, batch, finish))
 
 
-def _check_chunk_in(kb: KnowledgeBase, batch: Iterable[tuple[int, Any]], finish: Callable[[Any], T]) -> Iterator[T]:
+def _check_chunk_in(kb: RuleBase, batch: Iterable[tuple[int, Any]], finish: Callable[[Any], T]) -> Iterator[T]:
     """Check (index, visit) pairs in this process; a VisitError carries the visit's index in the whole batch."""
     from kb.check.engine import checker_for
 

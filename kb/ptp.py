@@ -298,7 +298,8 @@ class PtpTable:
             raise
         except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
             raise KBError(f"{path}: not a PTP table written by `kb ncci ptp` ({exc})") from None
-        return cls(meta, codes, *arrays, header["rationales"])
+        offsets, col2, start, end, indicator, rationale_ids = arrays
+        return cls(meta, codes, offsets, col2, start, end, indicator, rationale_ids, header["rationales"])
 
     def __iter__(self) -> Iterator[tuple[str, str, int, int, int, str]]:
         codes, offsets = self._codes, self._offsets

@@ -119,8 +119,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             counts[kind] += 1
             counts["findings"] += findings
             if args.json:
-                sys.stdout.write(("" if counts["visits"] == 1 else ",\n") + text)
-                cited.update(sources)
+                sys.stdout.write(("" if counts["visits"] == 1 else ",\n") + (text or ""))
+                cited.update(sources or {})
             elif text is not None:
                 print(text)
                 print()

@@ -3,7 +3,7 @@
 Two stores answer the same questions. `PairIndex` holds the edits authored in YAML (tens to
 thousands), as typed objects keyed by pair. `PtpTable` holds bulk rows such as CMS's quarterly
 practitioner file (2.6 million rows) in a compressed-sparse-row layout: per column 1 code, the
-range of its rows, sorted by column 2 and file order, in flat arrays (19 bytes a row). It loads
+range of its rows, sorted by column 2 and file order, in flat arrays (15 bytes a row). It loads
 from disk in one read per array and answers a lookup with one dict probe and a binary search of
 a few hundred entries. A payer view asks its authored edits first and its bulk table second.
 """

@@ -93,7 +93,7 @@ def parse_ptp_line(line: str, number: int, problems: _Problems, started: bool) -
     c1, c2, _prior, eff, dele, ind, why = (f.strip() for f in fields)
     bad = False
     for index, (name, code) in enumerate((("column1", c1), ("column2", c2))):
-        if not _CODE.fullmatch(code):
+        if not _is_code(code):
             problems.add(number, _col(fields, index), name,
                          f"{code!r} is not a CPT or HCPCS code (five characters such as 97110 or G0283)")
             bad = True
@@ -125,15 +125,37 @@ def _col(fields: list[str], index: int) -> int:
     return sum(len(f) + 1 for f in fields[:index]) + 1
 
 
+_DATES: dict[str, int | None] = {}  # a CMS file holds a few thousand distinct dates among millions of rows
+_CODES: set[str] = set()  # and some twelve thousand distinct codes
+
+
 def _ymd(text: str) -> int | None:
     """YYYYMMDD (ASCII digits, a real date) as an int, else None."""
-    if not _YMD.fullmatch(text):
-        return None
-    try:
-        date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
-    return int(text)
+    found = _DATES.get(text, 0)
+    if found != 0:
+        return found
+    value: int | None = None
+    if _YMD.fullmatch(text):
+        try:
+            date(int(text[:4]), int(text[4:6]), int(text[6:]))
+            value = int(text)
+        except ValueError:
+            value = None
+    if len(_DATES) > 100_000:
+        _DATES.clear()
+    _DATES[text] = value
+    return value
+
+
+def _is_code(text: str) -> bool:
+    if text in _CODES:
+        return True
+    if not _CODE.fullmatch(text):
+        return False
+    if len(_CODES) > 1_000_000:
+        _CODES.clear()
+    _CODES.add(text)
+    return True
 
 
 def _lines(path: Path) -> Iterator[str]:

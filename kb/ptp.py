@@ -26,7 +26,7 @@ from kb.problems import KBError
 
 OPEN_END = 99991231  # CMS '*' (no deletion date)
 FORMAT = 2  # of the .ptp file: 2 = per-column-1 offsets (1 was one sorted key array)
-_ROW_BITS = 23  # row numbers ride along in the sort key: up to 8.3 million rows per table
+_ROW_BITS = 23  # up to 8.3 million rows per table
 _CODE_BITS = 20  # up to a million distinct codes
 _MADE_LIMIT = 65_536  # PtpEdit values kept per table (a lookup that hits builds one)
 
@@ -114,21 +114,33 @@ class PtpBuilder:
         why_rank = array("H", bytes(2 * len(rationales)))
         for r, text in enumerate(rationales):
             why_rank[self._why_id[text]] = r
-        c1, c2 = self._c1, self._c2
-        shift1, mask = _CODE_BITS + _ROW_BITS, (1 << _ROW_BITS) - 1
-        # one sort of plain integers (pair rank, then file order) instead of millions of tuples
-        keys = sorted((rank[c1[i]] << shift1) | (rank[c2[i]] << _ROW_BITS) | i for i in range(len(c1)))
+        c1, n = self._c1, len(self._c1)
+        # a counting sort by column 1 (stable: file order within a code), then a stable sort of each code's rows
+        # by column 2 — flat arrays throughout, no per-row Python objects (memory stays a few times the table)
+        c2 = array("i", (rank[b] for b in self._c2))
         offsets = array("i", bytes(4 * (len(codes) + 1)))
-        for k in keys:
-            offsets[(k >> shift1) + 1] += 1
+        first = array("i", (rank[a] for a in c1))
+        for a in first:
+            offsets[a + 1] += 1
         for i in range(len(codes)):
             offsets[i + 1] += offsets[i]
-        col2 = array("i", ((k >> _ROW_BITS) & ((1 << _CODE_BITS) - 1) for k in keys))
-        start = array("i", (self._start[k & mask] for k in keys))
-        end = array("i", (self._end[k & mask] for k in keys))
-        ind = array("b", (self._ind[k & mask] for k in keys))
-        why = array("H", (why_rank[self._why[k & mask]] for k in keys))
-        del keys
+        slot = array("i", offsets)
+        perm = array("i", bytes(4 * n))
+        for i, a in enumerate(first):
+            perm[slot[a]] = i
+            slot[a] += 1
+        del first, slot
+        by_c2 = c2.__getitem__
+        for a in range(len(codes)):
+            lo, hi = offsets[a], offsets[a + 1]
+            if hi - lo > 1:
+                perm[lo:hi] = array("i", sorted(perm[lo:hi], key=by_c2))
+        col2 = array("i", (c2[i] for i in perm))
+        del c2
+        start = array("i", (self._start[i] for i in perm))
+        end = array("i", (self._end[i] for i in perm))
+        ind = array("b", (self._ind[i] for i in perm))
+        why = array("H", (why_rank[self._why[i]] for i in perm))
         return PtpTable(meta, codes, offsets, col2, start, end, ind, why, rationales)
 
 

@@ -34,8 +34,6 @@ from bench_core import CMS_PTP_ROWS, synthetic_rows, write_cms_text  # noqa: E40
 import kb  # noqa: E402
 from kb.ptp import OPEN_END  # noqa: E402
 
-THERAPY = ["97110", "97112", "97116", "97140", "97530", "97535", "97035", "97032", "97750", "97150", "97161",
-           "97162", "97163", "97164", "G0283", "97010", "97760", "97761", "97763", "97542"]
 # peak resident memory of this process since its exec (ru_maxrss would include the benchmark's own memory,
 # which Linux carries across fork and exec)
 PEAK = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
@@ -57,29 +55,27 @@ def spread(values: list[float], fmt: str = "{:.2f}") -> str:
 
 
 def rows_with_therapy(n: int) -> list[tuple]:
-    """Synthetic CMS-shaped rows plus rows between the therapy codes, so bulk lookups of real visits hit."""
-    rng = random.Random(11)
-    extra = []
-    for a in THERAPY:
-        for b in THERAPY:
-            if a != b and rng.random() < 0.3:
-                extra.append((a, b, 20200101, OPEN_END if rng.random() < 0.7 else 20231231, rng.choice([0, 1, 9]),
-                              "Mutually exclusive procedures"))
-    return list(synthetic_rows(n - len(extra))) + extra
+    """Synthetic CMS-shaped rows, plus the therapy edits the shipped Medicare policy authors (as CMS's table holds
+    them too): a check then meets the same edits with or without the table, so the ratio is the table's cost."""
+    k = kb.load(ROOT / "policies")
+    rules = k.payer_rules("medicare")
+    assert rules is not None
+    authored = [(e.column1, e.column2, int(e.effective_from.strftime("%Y%m%d")) if e.effective_from else 19960101,
+                 int(e.effective_to.strftime("%Y%m%d")) if e.effective_to else OPEN_END, e.modifier_indicator,
+                 e.rationale or "") for e in rules.sections["ptp_edits"]]  # type: ignore[attr-defined]
+    return list(synthetic_rows(n - len(authored))) + authored
 
 
 def prepare(work: Path, n: int) -> tuple[list[Path], Path, Path]:
     """CMS-format PTP parts and an MUE CSV (written once), and the tables `kb ncci` makes of them."""
     work.mkdir(parents=True, exist_ok=True)
-    stamp = work / f"rows-{n}"
+    stamp = work / f"rows-{n}-authored"
     parts = sorted(work.glob("ccipra-*.TXT"))
     if not stamp.exists() or len(parts) != 4:
         for p in parts:
             p.unlink()
         parts = write_cms_text(rows_with_therapy(n), work)
         mue = ["notice,,,", "HCPCS/CPT Code,MUE Values,MAI,MUE Rationale"]
-        mue += [f"{c},{4 if c.startswith('97') else 1},3 Date of Service Edit: Clinical,Clinical: Data"
-                for c in THERAPY]
         mue += [f"{i:05d},2,3 Date of Service Edit: Clinical,Clinical: Data" for i in range(10000, 25000)]
         (work / "MCR_MUE_Synthetic_Eff_01-01-2026.csv").write_text("\n".join(mue) + "\n", encoding="utf-8")
         stamp.touch()

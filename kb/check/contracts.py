@@ -124,8 +124,12 @@ def result_schema() -> dict[str, Any]:
                       "description": "Indexes of the lines it concerns."},
             "message": {"type": "string", "description": "What is wrong, in words."},
             "fix": {"type": "string", "description": "What to do (may be empty)."},
-            "sources": {"type": "array", "items": {"$ref": "#/$defs/source"},
-                        "description": "Sources of the policy rule that fired."},
+            "sources": {"type": "array",
+                        "items": {"anyOf": [{"$ref": "#/$defs/source"}, {
+                            "type": "string", "pattern": "^[^#]+#[0-9a-f]{8}$",
+                            "description": "A source id: `kb check --json` names sources by id in findings and lists "
+                                           "each source once, under the batch's `sources` (kb/check/sources.py)."}]},
+                        "description": "Sources of the policy rule that fired (objects, or ids in a batch)."},
             "basis": {"type": "string", "description": "Which policy rule fired: payer, section and key."},
             "remittance": {"$ref": "#/$defs/remittance",
                            "description": "The codes the payer is expected to answer it with "

@@ -82,13 +82,15 @@ def paragraphs(value: Any) -> str:
     return "\n\n".join(md_block(p) for p in parts)
 
 
-def front_matter(title: str, hide: Iterable[str] = ()) -> str:
+def front_matter(title: str, hide: Iterable[str] = (), feed: str | None = None) -> str:
     """The YAML front matter of a generated page (`hide`: Material's navigation/toc switches).
 
     Themes print `page.title` into <title> and the header without escaping it, so the title is
     HTML-escaped here (the browser shows `<` for `&lt;`).
     """
     text = "---\ntitle: " + json.dumps(html.escape(title, quote=True)) + "\n"
+    if feed:
+        text += "feed: " + json.dumps(feed) + "\n"
     hidden = list(hide)
     if hidden:
         text += "hide:\n" + "".join(f"  - {h}\n" for h in hidden)

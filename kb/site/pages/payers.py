@@ -495,10 +495,15 @@ class PayerPage:
 
     def render(self) -> Page:
         crumbs = f"[Payers]({links.rel(self.page, links.PAYERS)}) › {md(self.pid)}\n{{: .kb-crumbs }}"
-        parts = [crumbs, f"# {md(self.data['name'])}", self.intro(), self.units(), self.examples(), self.modifiers(),
-                 self.bundling(), self.caps(), self.thresholds(), self.payments(), self.documentation(),
-                 self.code_rules(), self.visit_rules(), self.removed(), self.codes()]
-        return Page(self.page, self.data["name"], "\n\n".join(p for p in parts if p) + "\n")
+        feed = links.rel(self.page, f"feeds/{self.pid}.xml")
+        follow = (f"Follow this payer's rule changes: [Atom feed]({feed}){{.kb-feed type=application/atom+xml}} "
+                  f"(its own rules and those it inherits; [all payers]({links.rel(self.page, 'feeds/changes.xml')}))"
+                  "\n{: .kb-follow }")
+        parts = [crumbs, f"# {md(self.data['name'])}", follow, self.intro(), self.units(), self.examples(),
+                 self.modifiers(), self.bundling(), self.caps(), self.thresholds(), self.payments(),
+                 self.documentation(), self.code_rules(), self.visit_rules(), self.removed(), self.codes()]
+        return Page(self.page, self.data["name"], "\n\n".join(p for p in parts if p) + "\n",
+                    feed=f"feeds/{self.pid}.xml")
 
 
 def payer_page(ctx: SiteContext, pid: str) -> Page:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv and install the project into it. `setup.sh dev` adds the test tools and headless
-# Chromium (Debian's package) for the browser tests. Safe to run again: it only does what is missing.
+# Create .venv and install the project into it. `setup.sh run` (the default) installs the core and the
+# site extra (what scripts/serve.sh needs); `setup.sh dev` installs every extra, the test tools and
+# headless Chromium (Debian's package) for the browser tests. Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want="${1:-run}"
@@ -14,7 +15,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   if [ "$want" = dev ]; then
     .venv/bin/python -m pip install --quiet -e '.[dev]'
   else
-    .venv/bin/python -m pip install --quiet -e .
+    .venv/bin/python -m pip install --quiet -e '.[site]'
   fi
   touch "$stamp"
 fi

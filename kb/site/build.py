@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from kb import artifact
+from kb.extras import require
 from kb.knowledge import KnowledgeBase
 from kb.problems import KBError
 from kb.site import feeds, paths, visitcheck
@@ -173,6 +174,7 @@ def run_mkdocs(project: Path, output: Path, check: Callable[[Path], list[str]] |
 
     `check(built_folder)` returns problems with the fresh build (any fails it) before it replaces
     the output."""
+    require("site", "building the site")
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's notice about MkDocs 2 is not a problem here
     from mkdocs.commands.build import build
     from mkdocs.config import load_config

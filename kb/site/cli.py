@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from kb.cli import add_policies_option, iso_date, open_kb, progress
+from kb.extras import require
 from kb.files import display_path
 from kb.paths import default_policies
 from kb.site import paths
@@ -35,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    require("site", "kb site build")
     output = args.output or paths.default_output()
     k = open_kb(args)
     progress(f"building the site into {display_path(output)}")
@@ -46,6 +48,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    require("site", "kb site serve")
     from kb.site.serve import serve
 
     output = args.output or paths.default_output()

@@ -94,7 +94,7 @@ def last_changed(policies: Path, model: dict[str, Any]) -> str:
 def write_page(folder: Path, page: Page, found: list[Link]) -> None:
     target = folder / page.path
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = front_matter(page.title, page.hide, page.feed) + convert(page.body, page.path, found)
+    text = front_matter(page.title, page.hide, page.feed, page.boost) + convert(page.body, page.path, found)
     target.write_text(text, encoding="utf-8")
 
 

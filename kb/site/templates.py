@@ -10,10 +10,10 @@ import jinja2
 
 @cache
 def environment() -> jinja2.Environment:
-    """Templates from kb/site/templates, escaped for HTML and XML (`.html`, `.xml`), strict about undefined names."""
+    """Templates from kb/site/templates, escaped for HTML, XML and SVG, strict about undefined names."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("kb.site", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )

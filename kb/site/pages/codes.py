@@ -258,4 +258,4 @@ class CodePage:
         crumbs = f"[Codes]({links.rel(self.page, links.CODES)}) › {md(self.code)}\n{{: .kb-crumbs }}"
         parts = [crumbs, f"# {md(self.code)}: {md(self.entry['summary'])}", self.intro(), self.units_matrix(),
                  self.rules_matrix(), self.details()]
-        return Page(self.page, title, "\n\n".join(parts) + "\n")
+        return Page(self.page, title, "\n\n".join(parts) + "\n", boost=3)

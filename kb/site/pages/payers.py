@@ -10,7 +10,7 @@ from typing import Any
 
 from kb.problems import KBError
 from kb.rules import SECTIONS
-from kb.site import cite, links
+from kb.site import charts, cite, links
 from kb.site.cells import (
     code_link,
     code_rule_flags,
@@ -235,6 +235,10 @@ class PayerPage:
                         + md(method.get("summary", "")))
         text.append(table(self.header("Method", "Daily cap on timed units", "Minimum minutes for a unit"), rows))
         text.append(self.common_visits())
+        chart = charts.staircase(self.ctx, self.pid)
+        if chart:
+            text.append("How this payer's units grow with minutes, beside the other ways of counting:")
+            text.append(chart)
         return "\n\n".join(text)
 
     def common_visits(self) -> str:

@@ -210,7 +210,7 @@ class CodePage:
                                      cite.grade(item.get("evidence")) + "<br>"
                                      + cite.sources(self.page, item.get("sources")),
                                      md(item.get("notes") or "")])
-            out.append(f"### {md(payer['name'])} {{#payer-{slug(pid)}}}")
+            out.append(f"### {md(payer['name'])} {{#payer-{slug(pid)} data-search-exclude}}")  # found on its own page
             if payer.get("extends"):
                 parent = payer["extends"]
                 out.append(f"Extends [{md(ctx.name(parent))}](#payer-{slug(parent)}); "

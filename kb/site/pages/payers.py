@@ -507,7 +507,7 @@ class PayerPage:
                  self.modifiers(), self.bundling(), self.caps(), self.thresholds(), self.payments(),
                  self.documentation(), self.code_rules(), self.visit_rules(), self.removed(), self.codes()]
         return Page(self.page, self.data["name"], "\n\n".join(p for p in parts if p) + "\n",
-                    feed=f"feeds/{self.pid}.xml")
+                    feed=f"feeds/{self.pid}.xml", boost=2)
 
 
 def payer_page(ctx: SiteContext, pid: str) -> Page:

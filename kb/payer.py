@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,7 +25,7 @@ from kb.model import (
 )
 from kb.mue import MueTable
 from kb.problems import InputError, QueryError
-from kb.ptp import PairIndex, PtpTable
+from kb.ptp import PairIndex, PtpTable, ymd
 from kb.rules import SECTIONS, period, pick
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ class PayerView:
         self.catalogue = catalogue
         self._rules = rules
         self.as_of = as_of
+        self._ymd = ymd(as_of)
         self.state = state
         data = rules.data
         self.id: str = rules.id
@@ -218,6 +219,18 @@ class PayerView:
         rule = self.code_rule(code)
         return not (rule is not None and rule.covered is False)
 
+    def unit_length(self, code: str) -> int | None:
+        """Minutes in one unit of a timed code (the payer's rule, else the catalogue); None for untimed codes."""
+        if not self.timed(code):
+            return None
+        rule = self.code_rule(code)
+        return rule.unit_minutes if rule is not None and rule.unit_minutes else self.catalogue.code(code).get(
+            "unit_minutes")
+
+    def unit_lengths(self, codes: Iterable[str]) -> dict[str, int]:
+        """The unit length of each timed code given whose unit is not 15 minutes."""
+        return {c: n for c in codes if (n := self.unit_length(c)) is not None and n != 15}
+
     def code(self, code: str) -> CodeInfo:
         """A code with this payer's view of it: timed or not, its rule, its MUE, its modifier rules."""
         entry = self.catalogue.code(code)
@@ -269,16 +282,17 @@ class PayerView:
 
         Edits authored in the policies win over rows of a bulk table for the same pair.
         """
-        for c1, c2 in ((code_a, code_b), (code_b, code_a)):
-            found = pick(self._rules.authored_ptp.rows(c1, c2), self.as_of, self.state)
-            if found is not None:
-                return found  # type: ignore[return-value]
-        if self._rules.bulk_ptp is not None:
+        rules = self._rules
+        authored = rules.authored_ptp
+        if authored.names(code_a) and authored.names(code_b):
             for c1, c2 in ((code_a, code_b), (code_b, code_a)):
-                found = self._rules.bulk_ptp.in_force(c1, c2, self.as_of)
-                if found is not None:
-                    return found
-        return None
+                rows = authored.rows(c1, c2)
+                if rows:
+                    found = pick(rows, self.as_of, self.state)
+                    if found is not None:
+                        return found  # type: ignore[return-value]
+        table = rules.bulk_ptp
+        return None if table is None else table.either_order(code_a, code_b, self._ymd)
 
     def ptp_partners(self, code: str) -> list[PtpEdit]:
         """Every authored edit in force that names the code in either column."""
@@ -325,7 +339,7 @@ class PayerView:
             cr = self.code_rule(c)
             if cr is not None and cr.daily_cap is not None:
                 caps[c] = cr.daily_cap
-        counted = unit_methods.count(rule.method, clean, timed, params, caps)
+        counted = unit_methods.count(rule.method, clean, timed, params, caps, self.unit_lengths(timed))
         method_name = self.catalogue.method_name(rule.method)
         since = {"earliest-evidence": "at least since", "assumed": "taken to be in force since"}.get(
             rule.effective_from_basis, "in force since")

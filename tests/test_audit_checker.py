@@ -205,3 +205,25 @@ def test_the_published_episode_schema_names_exactly_the_fields_the_checker_reads
     schemas = episode_schemas()
     assert set(schemas["episode"]["properties"]) == set(EPISODE_FIELDS)
     assert set(schemas["episode_visit"]["properties"]) == set(EPISODE_VISIT_FIELDS)
+
+
+def test_remote_therapeutic_monitoring_is_sometimes_therapy(shipped):
+    """NGS's 2024 therapy-code-list article and CR 14250 (2026): RTM under a therapy plan takes GP/GO and counts
+    toward the KX threshold; the 2026 codes exist from 2026-01-01."""
+    line = {"code": "98977", "modifiers": ["GP"]}
+    r = shipped.check(pt_visit("medicare", "2026-03-02", line, ytd_allowed=5000))
+    assert "modifier.kx-missing" in r.rules
+    assert "modifier.discipline-missing" in shipped.check(pt_visit("medicare", "2026-03-02", {"code": "98977"})).rules
+    entry = shipped.catalogue_code("98985")
+    assert entry["effective_from"] == "2026-01-01" and entry["always_therapy"] is False
+
+
+@pytest.mark.parametrize(("code", "minutes", "units"), [
+    ("92607", 30, 0), ("92607", 31, 1), ("92607", 90, 1), ("92607", 91, 2),  # 60-minute units: 51 % = 31 minutes
+    ("92608", 15, 0), ("92608", 16, 1), ("96125", 45, 1), ("96105", 60, 1),  # 30-minute units: 16 minutes
+])
+def test_timed_slp_codes_count_in_their_own_units(shipped, code, minutes, units):
+    """ASHA's statement of the Medicare rule: a timed SLP code of an hour or 30 minutes is billed when at least 51 %
+    of its time was spent, counted on its own minutes (not pooled with the 15-minute codes)."""
+    p = shipped.payer("medicare", as_of=date(2026, 3, 2))
+    assert p.units({code: minutes, "97110": 20}) == {code: units, "97110": 1}

@@ -74,6 +74,12 @@ def make_server(rebuild: Rebuilder, output: Path, host: str, port: int, watched:
     from mkdocs.livereload import LiveReloadServer
 
     class Server(LiveReloadServer):
+        def server_activate(self) -> None:
+            super().server_activate()
+            # only now does the port accept connections: say so (tests wait for this line)
+            print(f"serving {output} at http://{host}:{self.server_address[1]}/ with live reload (Ctrl-C to "
+                  f"stop); watching {', '.join(str(w) for w in watched)}", flush=True)
+
         def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
             content = super()._inject_js_into_html(content, epoch)
             banner = rebuild.banner()
@@ -84,7 +90,10 @@ def make_server(rebuild: Rebuilder, output: Path, host: str, port: int, watched:
             return content[:end] + banner + content[end:]
 
     # a failed rebuild returns normally: MkDocs would otherwise hold every request until a good build
-    server = Server(builder=rebuild, host=host, port=port, root=str(output), polling_interval=0.5)
+    def build() -> None:  # MkDocs' builder returns nothing; the rebuilder's result is for the first build
+        rebuild()
+
+    server = Server(builder=build, host=host, port=port, root=str(output), polling_interval=0.5)
     for folder in watched:
         server.watch(str(folder))
     return server
@@ -95,8 +104,6 @@ def serve(policies: Path, output: Path, host: str = "127.0.0.1", port: int = 800
     rebuild = Rebuilder(policies, output)
     watched = [policies, paths.site_source()]
     server = make_server(rebuild, output, host, port, watched)
-    print(f"serving {output} at http://{host}:{port}/ with live reload (Ctrl-C to stop); "
-          f"watching {', '.join(str(w) for w in watched)}", flush=True)
     try:
         server.serve()
     except OSError as err:

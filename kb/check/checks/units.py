@@ -19,18 +19,23 @@ def units(run: Run) -> None:
     rule = ctx.unit_rule
     assert rule is not None  # needs minutes: skipped on a date with no unit-counting rule
     where = basis(ctx, rule, "unit_methods", rule.method)
-    total = sum(run.minutes[c] for c in run.timed)
+    own = ctx.view.unit_lengths(run.timed)  # counted on their own minutes, outside the pooled total
+    total = sum(run.minutes[c] for c in run.timed if c not in own)
     below = _minimum(run, total, where)
     wrong = [c for c in run.billed_given if c not in below and run.billed[c] != units[c]]
-    if wrong and run.counted.tie_broken and all(c in run.timed for c in wrong):
-        # the method lists every allocation the tie allows (caps applied): any of them is right
-        given = [c for c in run.billed_given if c in run.timed]
-        if any(all(alt[c] == run.billed[c] for c in given) for alt in run.counted.alternatives):
-            return
+    # any allocation a tie allows (caps applied) is right; tested against the tie's constraints, in polynomial
+    # time, never by listing the allocations (kb.units.Allocations)
+    if (wrong and run.counted.tie_broken and all(c in run.timed for c in wrong)
+            and run.counted.allows({c: run.billed[c] for c in run.billed_given if c in run.timed})):
+        return
     timed_units = sum(units[c] for c in run.timed)
     for c in wrong:
         b, u = run.billed[c], units[c]
-        if c not in run.timed:
+        length = own.get(c)
+        if length:
+            why = (f"{c} is counted in {length}-minute units on its own minutes: its {run.minutes[c]} minutes give {u} "
+                   "(a unit needs at least 51 % of its time)")
+        elif c not in run.timed:
             why = f"{c} is untimed under {ctx.name}: one unit per date of service whatever the minutes"
             if u == 0 and c in run.capped_codes():
                 why += (f", and the payer's daily cap of {rule.daily_cap} counts it, so it is the unit the cap "

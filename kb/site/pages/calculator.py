@@ -61,7 +61,8 @@ def calculator_data(ctx: SiteContext) -> dict[str, Any]:
         "content_hash": model["content_hash"],
         "built_for": ctx.as_of.isoformat(),
         "methods": {mid: {"name": m["name"], "summary": m.get("summary", "")} for mid, m in model["methods"].items()},
-        "codes": [[code, {"timed": bool(e["timed"]), "summary": e["summary"]}] for code, e in model["codes"].items()],
+        "codes": [[code, {"timed": bool(e["timed"]), "summary": e["summary"], "unit_minutes": e.get("unit_minutes")}]
+                  for code, e in model["codes"].items()],
         "payers": payers,
         "states": sorted(states),
     }

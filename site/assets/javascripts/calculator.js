@@ -156,13 +156,24 @@
   };
 
   // kb.units.count: the method, then the daily cap, per-code caps and untimed codes.
-  function count(name, pairs, timedCodes, p, codeCaps) {
+  function count(name, pairs, timedCodes, p, codeCaps, lengths) {
     var timed = pairs.filter(function (t) { return timedCodes[t[0]]; });
     var untimed = pairs.filter(function (t) { return !timedCodes[t[0]]; }).map(function (t) { return t[0]; });
     var minutes = {};
     timed.forEach(function (t) { minutes[t[0]] = t[1]; });
-    var result = timed.length ? METHODS[name](timed, p) : [{}, [], false];
+    // kb.units: a timed code whose unit is not 15 minutes is counted on its own minutes (51 % of a unit)
+    var ownLength = function (c) { return lengths && lengths[c] && lengths[c] !== p.unit ? lengths[c] : 0; };
+    var pool = timed.filter(function (t) { return !ownLength(t[0]); });
+    var result = pool.length ? METHODS[name](pool, p) : [{}, [], false];
     var units = result[0], steps = result[1], tie = result[2];
+    timed.forEach(function (t) {
+      var n = ownLength(t[0]);
+      if (!n) return;
+      var u = Math.floor(t[1] / n) + ((t[1] % n) * 100 >= 51 * n ? 1 : 0);
+      units[t[0]] = u;
+      steps.push(t[0] + " is counted in " + n + "-minute units on its own minutes (not with the 15-minute codes): " +
+        t[1] + " minutes = " + u + " unit" + s(u) + " (a unit needs at least 51 % of its " + n + " minutes).");
+    });
     // the daily cap counts (and cuts) only the capped codes: every timed code unless the rule lists them;
     // untimed codes it lists count one unit each ("modalities/procedures and/or units in any combination")
     var allCodes = !p.capCodes;
@@ -239,17 +250,19 @@
     var rule = pick(payer.unit_methods, day, state);
     if (!rule) return fail(payerId + " has no unit-counting method in force on " + day, "date");
     var codeRule = function (c) { return pick(byKey(payer.code_rules, c), day, state); };
-    var timedCodes = {}, caps = [], used = [];
+    var timedCodes = {}, caps = [], used = [], lengths = {};
     clean.forEach(function (t) {
       var cr = codeRule(t[0]);
       var timed = (cr && cr.timed !== null && cr.timed !== undefined) ? cr.timed : CODES[t[0]].timed;
       if (timed) timedCodes[t[0]] = true;
+      var length = (cr && cr.unit_minutes) ? cr.unit_minutes : CODES[t[0]].unit_minutes;
+      if (timed && length && length !== UNIT_MINUTES) lengths[t[0]] = length;
       if (cr && cr.daily_cap !== null && cr.daily_cap !== undefined) caps.push([t[0], cr.daily_cap]);
       if (cr) used.push(cr);
     });
     var params = { unit: UNIT_MINUTES, minimum: rule.minimum_minutes || 8, dailyCap: rule.daily_cap,
       capCodes: rule.cap_codes || null };
-    var counted = count(rule.method, clean, timedCodes, params, caps);
+    var counted = count(rule.method, clean, timedCodes, params, caps, lengths);
     var method = DATA.methods[rule.method];
     var since = { "earliest-evidence": "at least since", "assumed": "taken to be in force since" }[
       rule.effective_from_basis] || "in force since";

@@ -22,13 +22,20 @@ from kb.compiler import check_tree, compile_tree
 from kb.files import display_path, policy_files
 from kb.knowledge import KnowledgeBase, load
 from kb.mue import MueTable
-from kb.ncci import read_mue_file, read_ptp_files
+from kb.ncci import read_mue_file, read_ptp_into
 from kb.paths import default_policies
 from kb.problems import DataError, InputError, KBError, PolicyError, QueryError
-from kb.ptp import PtpTable, TableMeta
+from kb.ptp import PtpBuilder, TableMeta
 
 # Modules that add subcommands: each defines register(subparsers) (claim checker, site).
-EXTENSIONS = ("kb.check.cli", "kb.remit.cli", "kb.site.cli", "kb.maintcli", "kb.mcp_server")
+EXTENSIONS = (
+    "kb.check.cli",
+    "kb.remit.cli",
+    "kb.site.cli",
+    "kb.maintcli",
+    "kb.mcp_server",
+    "kb.graph_export",
+)
 
 
 class UsageError(Exception):
@@ -272,12 +279,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_ncci_ptp(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress(f"reading {len(args.files)} PTP file(s)")
-    rows = list(read_ptp_files(args.files))
+    builder = PtpBuilder()  # rows go straight into flat arrays: memory stays a few times the table's size
+    problems = read_ptp_into(args.files, builder)
+    if problems:
+        raise DataError(problems)
     names = ", ".join(p.name for p in args.files)
     source = {"title": args.title or f"Medicare NCCI PTP edits ({names})", "document": names,
               "publisher": "CMS", "read": date.today().isoformat()}
-    progress(f"indexing {len(rows):,} rows")
-    table = PtpTable.from_rows(TableMeta(payer=args.payer, source=source), rows)
+    progress(f"indexing {len(builder):,} rows")
+    table = builder.build(TableMeta(payer=args.payer, source=source))
+    del builder
     args.output.parent.mkdir(parents=True, exist_ok=True)
     table.save(args.output)
     print(f"wrote {display_path(args.output)}: {len(table):,} rows for {args.payer} "

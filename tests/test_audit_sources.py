@@ -64,3 +64,18 @@ def test_code_rules_give_each_fact_its_own_sources():
         assert "ptdiagnosis-group-code-2008" not in facts["documentation"]
     cap = {s.doc for s in p.code_rule("97129").fact_sources["daily_cap"]}
     assert cap == {"happyneuron-billing-codes", "htstherapy-cognitive-2020"}
+
+
+def test_kx_2019_amounts_come_from_cms():
+    """CMS Therapy Services page, revised December 2018 (https://www.cms.gov/Medicare/Billing/TherapyServices/index.html):
+    'For CY 2019 this KX modifier threshold amount is $2,040 for PT and SLP services combined, and $2,040 for OT'."""
+    import pytest
+
+    kb = pytest.importorskip("kb")
+    from datetime import date
+
+    p = kb.load(POLICIES).payer("medicare", as_of=date(2019, 6, 3))
+    assert p.threshold("KX", discipline="PT") == 2040 and p.threshold("KX", discipline="OT") == 2040
+    kx = [t for t in p.thresholds() if t.name == "KX"]
+    assert len(kx) == 2 and all(t.evidence == "primary" for t in kx)
+    assert all("cms-therapy-services-2019" in {s.doc for s in t.sources} for t in kx)

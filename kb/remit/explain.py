@@ -202,7 +202,6 @@ def _recheck(k: KnowledgeBase, claim: RemitClaim, sent: Claim | None, payer: str
     keyed: list[Key]
     if sent is not None:
         visits = [v for v in sent.visits() if isinstance(v, dict)]
-        keyed: list[list[tuple[str | None, str, date | None]]]
         keyed = [[(ln.control_number, ln.code, ln.date) for ln in sent.lines if ln.date == v["date"]]
                  for v in visits]
         origin = "837"

@@ -9,6 +9,7 @@ takes a code or modifier as a number, modifiers as one string, codes in lower ca
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from functools import cache
@@ -18,6 +19,7 @@ from typing import Any
 from kb.check.inputs import MAX_DOLLARS, MAX_LINES, MAX_MINUTES, MAX_UNITS, PLANS
 from kb.check.registry import checks, findings
 from kb.check.result import SEVERITIES
+from kb.model import Source
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 VISIT_FILE = "visit.schema.json"
@@ -93,7 +95,7 @@ def visit_schema() -> dict[str, Any]:
 
 
 def _source() -> dict[str, Any]:
-    fields = ("title", "read", "url", "document", "publisher", "section", "quote", "revised", "via", "doc")
+    fields = tuple(f.name for f in dataclasses.fields(Source))  # the model's fields, so the two cannot drift
     return {
         "title": "Source",
         "description": "Where the rule that fired comes from (only the fields it has; dates as YYYY-MM-DD).",
@@ -122,8 +124,12 @@ def result_schema() -> dict[str, Any]:
                       "description": "Indexes of the lines it concerns."},
             "message": {"type": "string", "description": "What is wrong, in words."},
             "fix": {"type": "string", "description": "What to do (may be empty)."},
-            "sources": {"type": "array", "items": {"$ref": "#/$defs/source"},
-                        "description": "Sources of the policy rule that fired."},
+            "sources": {"type": "array",
+                        "items": {"anyOf": [{"$ref": "#/$defs/source"}, {
+                            "type": "string", "pattern": "^[^#]+#[0-9a-f]{8}$",
+                            "description": "A source id: `kb check --json` names sources by id in findings and lists "
+                                           "each source once, under the batch's `sources` (kb/check/sources.py)."}]},
+                        "description": "Sources of the policy rule that fired (objects, or ids in a batch)."},
             "basis": {"type": "string", "description": "Which policy rule fired: payer, section and key."},
             "remittance": {"$ref": "#/$defs/remittance",
                            "description": "The codes the payer is expected to answer it with "
@@ -137,7 +143,7 @@ def result_schema() -> dict[str, Any]:
         "required": ["group", "carc", "rarc"],
         "additionalProperties": False,
         "properties": {
-            "group": {"type": "string", "description": "Claim adjustment group code (CO, PR, OA, PI)."},
+            "group": {"enum": ["CO", "PR", "OA", "PI"], "description": "Claim adjustment group code."},
             "carc": {"type": "string", "description": "Claim adjustment reason code."},
             "rarc": {"type": "array", "items": {"type": "string"}, "description": "Remittance advice remark codes."},
             "when": {"type": "string", "description": "When this set applies rather than the first."},

@@ -163,18 +163,21 @@ def check_contracts(ctx: SiteContext) -> str:
 
 
 def finding_reference(ctx: SiteContext) -> str:
-    """Every check of the claim checker and the finding ids it raises, from the registry (kb/check/registry.py)."""
-    del ctx
+    """Every check of the claim checker and the finding ids it raises, from the registry (kb/check/registry.py),
+    with the remittance codes a payer is expected to send for it (policies/remittance.yaml, the default entry)."""
     from kb.check.registry import checks, findings
 
     kinds = findings()
+    table_ = ctx.kb.remittance_table
     rows = []
     for c in checks():
         for fid in c.findings:
             kind = kinds[fid]
+            pred = table_.predict(fid, "")  # '' : no payer, so the default entry
+            codes = "" if pred is None else md(str(pred))
             rows.append([f"`{fid}`", ", ".join(kind.severities), md(kind.summary), f"`{c.id}`",
-                         "yes" if c.needs_minutes else ""])
-    return table(["Finding id", "Severity", "Meaning", "Check", "Needs minutes"], rows)
+                         "yes" if c.needs_minutes else "", codes])
+    return table(["Finding id", "Severity", "Meaning", "Check", "Needs minutes", "Expected remittance codes"], rows)
 
 
 FRAGMENTS = {"field-reference": field_reference, "artifact-format": artifact_format, "cli-reference": cli_reference,

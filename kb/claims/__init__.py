@@ -87,7 +87,7 @@ class ClaimSource:
                 yield VisitError(str(p), "x12")
             yield from found.claims
         else:
-            from kb.claims.fhir import read_claims as read_fhir
+            from kb.claims.fhir import read_claims as read_fhir  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
             yield from read_fhir(self.path, payers, minutes)
 

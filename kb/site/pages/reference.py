@@ -141,6 +141,16 @@ def cli_reference(ctx: SiteContext) -> str:
             os.environ["COLUMNS"] = saved
 
 
+def graph_kinds(ctx: SiteContext) -> str:
+    """The node and edge kinds of the knowledge graph (kb/graph.py), as `kb graph export` writes them."""
+    del ctx
+    from kb.graph import EDGE_KINDS, NODE_KINDS
+
+    nodes = table(["Node kind", "What it is"], [[f"`{k}`", md(v)] for k, v in NODE_KINDS.items()])
+    edges = table(["Edge kind", "From -> to (policy section)"], [[f"`{k}`", md(v)] for k, v in EDGE_KINDS.items()])
+    return nodes + "\n\n" + edges
+
+
 CONTRACTS = ("visit.schema.json", "check-result.schema.json")  # the claim checker's, shown on the developers page
 
 
@@ -171,4 +181,4 @@ def finding_reference(ctx: SiteContext) -> str:
 
 
 FRAGMENTS = {"field-reference": field_reference, "artifact-format": artifact_format, "cli-reference": cli_reference,
-             "finding-reference": finding_reference, "check-contracts": check_contracts}
+             "finding-reference": finding_reference, "check-contracts": check_contracts, "graph-kinds": graph_kinds}

@@ -20,7 +20,7 @@ import itertools
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -37,6 +37,7 @@ CHUNK = 200  # visits per task: big enough that the hand-over is small beside th
 AUTO_AFTER = 2000  # with workers=None, the visits after these are spread over every core
 
 _WORKER_KB: RuleBase | None = None  # the knowledge base a forked worker inherited
+_WORKER_ITEMS: Sequence[Any] | None = None  # the batch, when it is a list the workers inherit
 
 
 def cores() -> int:
@@ -66,22 +67,35 @@ def check_many(kb: RuleBase, visits: Any, workers: int | None = None,
     if source is not None:
         visits = source.visits(kb)
     indexed: Iterator[tuple[int, Any]] = enumerate(iter_visit_data(visits))
+    # a list in memory is not sent to the workers at all: they inherit it at fork and read their ranges of it
+    items = visits if isinstance(visits, list | tuple) else None
     n = workers or cores()
+    done = 0  # visits checked here before the pool starts
     if workers is None:
         # results stream from the first visit: the head of the batch is checked here, and only a batch that
         # turns out long moves on to every core
         yield from _check_chunk_in(kb, itertools.islice(indexed, AUTO_AFTER), finish)
-        following = next(indexed, None)
-        if following is None:
+        done = AUTO_AFTER
+        if items is not None and len(items) <= AUTO_AFTER:
             return
-        indexed = itertools.chain([following], indexed)
+        if items is None:
+            following = next(indexed, None)
+            if following is None:
+                return
+            indexed = itertools.chain([following], indexed)
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from _check_chunk_in(kb, indexed, finish)
         return
     if workers is not None:
         # the first chunk here: the contexts it builds are inherited by every worker instead of built in each
         yield from _check_chunk_in(kb, itertools.islice(indexed, chunk), finish)
-    yield from _pooled(kb, indexed, n, finish, chunk)
+        done = chunk
+    tasks: Iterable[Any]
+    if items is not None:
+        tasks = ((start, min(start + chunk, len(items))) for start in range(done, len(items), chunk))
+    else:
+        tasks = _chunks(indexed, chunk)
+    yield from _pooled(kb, tasks, items, n, finish)
 
 
 def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
@@ -95,10 +109,10 @@ def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tupl
         yield batch
 
 
-def _pooled(kb: RuleBase, indexed: Iterable[tuple[int, Any]], n: int, finish: Callable[[Any], T],
-            chunk: int) -> Iterator[T]:
-    global _WORKER_KB
-    _WORKER_KB = kb
+def _pooled(kb: RuleBase, tasks: Iterable[Any], items: Sequence[Any] | None, n: int,
+            finish: Callable[[Any], T]) -> Iterator[T]:
+    global _WORKER_KB, _WORKER_ITEMS
+    _WORKER_KB, _WORKER_ITEMS = kb, items
     context = multiprocessing.get_context("fork")
     pending: deque[Future[Any]] = deque()
     plain = finish is _identity  # results travel by kb.transfer (marshal), rendered values by pickle
@@ -114,8 +128,8 @@ def _pooled(kb: RuleBase, indexed: Iterable[tuple[int, Any]], n: int, finish: Ca
     try:
         with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
             try:
-                for batch in _chunks(indexed, chunk):
-                    pending.append(pool.submit(_work, batch, finish))
+                for task in tasks:
+                    pending.append(pool.submit(_work, task, finish))
                     while len(pending) > 2 * n:
                         yield from done(pending.popleft())
                 while pending:
@@ -124,18 +138,23 @@ def _pooled(kb: RuleBase, indexed: Iterable[tuple[int, Any]], n: int, finish: Ca
                 for future in pending:
                     future.cancel()
     finally:
-        _WORKER_KB = None
+        _WORKER_KB = _WORKER_ITEMS = None
         gc.unfreeze()
 
 
 _ENCODER: Encoder | None = None  # a worker's: shared objects are sent once per worker
 
 
-def _work(batch: list[tuple[int, Any]], finish: Callable[[Any], T]) -> Any:
-    """In a worker: check one chunk with the inherited knowledge base."""
+def _work(task: Any, finish: Callable[[Any], T]) -> Any:
+    """In a worker: check one chunk — (index, visit) pairs, or a range of the inherited list — with the inherited
+    knowledge base."""
     global _ENCODER
     assert _WORKER_KB is not None, "workers are forked from a process that set the knowledge base"
-    results = list(_check_chunk_in(_WORKER_KB, batch, finish))
+    if isinstance(task, tuple):
+        assert _WORKER_ITEMS is not None
+        start, stop = task
+        task = zip(range(start, stop), _WORKER_ITEMS[start:stop], strict=True)
+    results = list(_check_chunk_in(_WORKER_KB, task, finish))
     if finish is not _identity:
         return results
     if _ENCODER is None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kb.check.context import CodeFacts, Context, Contexts
 from kb.check.inputs import Line, Visit, as_visit_data, iter_visit_data, to_visit
+from kb.check.notes import PreparedNote
 from kb.check.result import CheckResult, Finding, LineResult, VisitError, sort_findings
 from kb.model import Rule, Source, Threshold
 from kb.problems import InputError, KBError
@@ -679,15 +680,17 @@ class _Run:
         if note is None:
             return
         ctx = self.ctx
-        lowered = note.lower()
+        prepared: PreparedNote | None = None
         for code, ix in self.by_code.items():
             f = self.code_facts[code]
             if not f.docs:
                 continue
             rule = f.rule
             assert rule is not None
+            if prepared is None:
+                prepared = PreparedNote(note)
             for element in f.docs:
-                if not element.found_in(note, lowered):
+                if not element.found_in(prepared):
                     self.add("documentation.missing-element", "warning", ix,
                              f"the note does not show, for {code}: {element.element}.", element.fix, rule.sources,
                              _basis(ctx, rule, "code_rules", f"{code} documentation.{element.id}"))

@@ -1,0 +1,347 @@
+"""Which documentation checklist elements a treatment note shows.
+
+A note is prepared once per visit: Unicode-normalised, clinical shorthand expanded from a data table
+(kb/check/note_lexicon.yaml: "LOB" reads "LOB [loss of balance]", "24'" reads "24' [24 min]"), cut into clauses,
+and marked where a mention is denied ("no cueing needed", "perturbation training not performed") or only planned
+or wished for ("will attempt next session", a SOAP plan section, a goal). A checklist element (its patterns are
+data in the policies) is shown when one of its patterns matches a mention that is neither denied nor, unless the
+element is about the future (a goal), planned. A match that starts with the denying word itself ("no loss of
+balance") is not denied: the pattern asked for it.
+
+Why rules of our own rather than medspaCy's ConText or negspacy: both need spaCy (a few hundred megabytes with a
+model) and take milliseconds per note, where the checker spends about a hundred microseconds on a whole visit; the
+NegEx-style triggers they use fit in a small table here. The lexicon is literal words, looked up token by token.
+The policy's patterns run in RE2 (google-re2), whose matching time is linear in the note's length whatever the
+pattern: no policy can make a note hang the checker. Notes are limited to MAX_NOTE_CHARS characters
+(kb/check/inputs.py enforces it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import re2
+import yaml
+
+from kb.problems import KBError
+
+MAX_NOTE_CHARS = 100_000  # a long treatment note is a few thousand characters; this bounds the time per visit
+_SCOPE_CHARS = 240  # a trigger never reaches further than this, however long its clause
+_LEXICON = Path(__file__).with_name("note_lexicon.yaml")
+_MASK = "\x1f"  # stands in for a denied or planned character in the text the fast search reads
+
+
+class PatternError(KBError):
+    """A documentation pattern RE2 cannot run (lookarounds and backreferences have no linear-time match)."""
+
+
+def re2_problem(pattern: str) -> str | None:
+    """Why RE2 cannot compile `pattern` (None when it can)."""
+    try:
+        re2.compile(pattern.encode("utf-8"))
+    except re2.error as exc:
+        return str(exc) or "not a valid regular expression"
+    except (TypeError, ValueError) as exc:  # e.g. a lone surrogate in the pattern
+        return str(exc) or "not a valid regular expression"
+    return None
+
+
+def compile_any(patterns: Iterable[str]) -> Any:
+    """One RE2 program (over UTF-8 bytes) matching any of `patterns`, case-insensitively."""
+    patterns = list(patterns)
+    bad = [(p, why) for p in patterns if (why := re2_problem(p)) is not None]
+    if bad:
+        raise PatternError("; ".join(f"pattern {p!r}: {why}" for p, why in bad))
+    body = "|".join(f"(?:{p})" for p in patterns) if patterns else "\\b\\B"  # no pattern: never matches
+    return re2.compile(("(?i)" + body).encode("utf-8"))
+
+
+# A token: "1:1", a word with its inner / ' + - ("w/o", "s/p", "re-ed", "5xSTS"), or a sign that means a word.
+_TOKEN = re.compile(r"\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|(?<!\S)-(?!\S)")
+# Where a clause ends (the lexicon's terminator words end one too).
+_BOUNDARY = re.compile(r"[\n;|!?,]|\.(?=\s|$)|\s[–—-]\s")
+# Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'"); seconds with a double prime.
+_PRIME = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*(''|\"|″|'|′)")
+_DISTANCE_AFTER = re.compile(r"\s*(?:x\s*\d|ft\b|feet\b)")
+_DISTANCE_BEFORE = ("amb", "ambulat", "walk", "gait", "ft", "distance")
+_INVISIBLE = {"Cf", "Cs", "Co", "Cn"}  # zero-width, bidi controls, surrogates, private use, unassigned
+_KINDS = ("negation_before", "negation_after", "hypothetical_before", "hypothetical_after", "terminators")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The note language of kb/check/note_lexicon.yaml, as look-up tables of word sequences."""
+
+    phrases: dict[str, tuple[tuple[str, str], ...]]  # lower-cased words -> (kind, expansion or "")
+    cased: dict[str, str]  # shorthand matched only as written -> expansion
+    longest: dict[str, int]  # first word (lower case) -> most words of a phrase starting with it
+    sections: dict[str, str]
+    window: int
+
+
+def _key(text: str) -> str:
+    return " ".join(t.lower() for t in _TOKEN.findall(text))
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The shipped lexicon (read once)."""
+    data = yaml.safe_load(_LEXICON.read_text(encoding="utf-8"))
+    phrases: dict[str, list[tuple[str, str]]] = {}
+    for short, meaning in data["abbreviations"].items():
+        phrases.setdefault(_key(str(short)), []).append(("abbreviation", str(meaning)))
+    for kind in _KINDS:
+        for phrase in data[kind]:
+            phrases.setdefault(_key(str(phrase)), []).append((kind, ""))
+    cased = {str(k): str(v) for k, v in data["cased_abbreviations"].items()}
+    longest: dict[str, int] = {}
+    for key in [*phrases, *(_key(c) for c in cased)]:
+        words = key.split(" ")
+        longest[words[0]] = max(longest.get(words[0], 1), len(words))
+    return Lexicon({k: tuple(v) for k, v in phrases.items() if k}, cased, longest,
+                   {str(k).lower(): str(v) for k, v in data["sections"].items()}, int(data["negation_window"]))
+
+
+def _normalise(note: str) -> str:
+    text = unicodedata.normalize("NFKC", note)
+    if not text.isascii() and any(unicodedata.category(c) in _INVISIBLE for c in text if not c.isascii()):
+        text = "".join(c for c in text if c.isascii() or unicodedata.category(c) not in _INVISIBLE)
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+
+
+def _prime(text: str, m: re.Match[str]) -> str | None:
+    """What a number with a prime means (' minutes, " seconds), or None for a distance."""
+    number, mark = m.group(1), m.group(2)
+    if mark in ('"', "''", "″"):
+        return f"{number} s"
+    before = text[max(0, m.start() - 14):m.start()].lower()
+    if float(number) > 120 or _DISTANCE_AFTER.match(text, m.end()) or any(w in before for w in _DISTANCE_BEFORE):
+        return None
+    return f"{number} min"
+
+
+class PreparedNote:
+    """A note ready for the checklist patterns, as UTF-8 for RE2: the expanded text (`full`), the same with denied
+    characters masked (`undenied`) and with denied or planned ones masked (`affirmed`), and per byte of `full`
+    whether a mention starting there is denied (`negated`) or planned (`planned`)."""
+
+    __slots__ = ("affirmed", "full", "negated", "planned", "undenied")
+
+    def __init__(self, note: str, lex: Lexicon | None = None):
+        lex = lex or lexicon()
+        text = _normalise(note)
+        tokens = [(*m.span(), m.group()) for m in _TOKEN.finditer(text)]
+        inserts: list[tuple[int, str]] = []  # (position, expansion) in `text`
+        triggers: list[tuple[int, int, str]] = []  # (start, end, kind)
+        ends = {m.start() for m in _BOUNDARY.finditer(text)}
+        i, n_tok = 0, len(tokens)
+        longest, phrases, cased_map = lex.longest, lex.phrases, lex.cased
+        while i < n_tok:
+            first = tokens[i][2]
+            lower = first.lower()
+            most = longest.get(lower)
+            if most is None:  # most words start no phrase
+                i += 1
+                continue
+            step = 1
+            for size in range(min(most, n_tok - i), 0, -1):
+                words = tokens[i:i + size]
+                if size > 1 and any(words[k + 1][0] - words[k][1] > 2 for k in range(size - 1)):
+                    continue  # the words of a phrase stand together
+                written = " ".join(w[2] for w in words) if size > 1 else first
+                found = phrases.get(written.lower() if size > 1 else lower, ())
+                cased = cased_map.get(written)
+                if not found and cased is None:
+                    continue
+                start, end = words[0][0], words[-1][1]
+                if cased is not None:
+                    inserts.append((end, cased))
+                for kind, meaning in found:
+                    if kind == "abbreviation":
+                        if cased is None:
+                            inserts.append((end, meaning))
+                    elif kind == "terminators":
+                        ends.add(start)
+                    else:
+                        triggers.append((start, end, kind))
+                step = size
+                break
+            i += step
+        for m in _PRIME.finditer(text):
+            meaning = _prime(text, m)
+            if meaning:
+                inserts.append((m.end(), meaning))
+        # Headings of SOAP sections: a section word at the start of a line, then ':'.
+        plan_spans: list[tuple[int, int]] = []
+        open_plan: int | None = None
+        for k, (start, _end, word) in enumerate(tokens):
+            if k + 1 < n_tok and tokens[k + 1][2] == ":" and word.lower() in lex.sections \
+                    and not text[text.rfind("\n", 0, start) + 1:start].strip():
+                if open_plan is not None:
+                    plan_spans.append((open_plan, start))
+                    open_plan = None
+                if lex.sections[word.lower()] == "plan":
+                    open_plan = start
+        if open_plan is not None:
+            plan_spans.append((open_plan, len(text)))
+
+        clause_ends = sorted(ends | {len(text)})
+        negated: list[tuple[int, int]] = []
+        planned: list[tuple[int, int]] = list(plan_spans)
+        for start, end, kind in triggers:
+            k = bisect_left(clause_ends, start)
+            clause_end = clause_ends[k] if k < len(clause_ends) else len(text)
+            clause_start = clause_ends[k - 1] + 1 if k > 0 else 0
+            window = lex.window if kind.startswith("negation") else 10**6
+            if kind.endswith("before"):
+                span = (end, min(clause_end, end + _SCOPE_CHARS, _after_words(text, end, window)))
+            else:
+                span = (max(clause_start, start - _SCOPE_CHARS, _before_words(text, start, window)), start)
+            (negated if kind.startswith("negation") else planned).append(span)
+
+        # The expanded text; an expansion is denied or planned as the shorthand before it is.
+        pieces: list[str] = []
+        at: list[int] = []  # insertion points in `text`
+        shift = [0]  # characters inserted at or before each of them
+        last = 0
+        for pos, meaning in sorted(inserts):
+            extra = f" [{meaning}]"
+            pieces += [text[last:pos], extra]
+            at.append(pos)
+            shift.append(shift[-1] + len(extra))
+            last = pos
+        pieces.append(text[last:])
+        expanded = "".join(pieces)
+
+        def moved(p: int) -> int:
+            return p + shift[bisect_right(at, p)]
+
+        neg_chars = _merge([(moved(a), moved(b)) for a, b in negated if b > a])
+        plan_chars = _merge([(moved(a), moved(b)) for a, b in planned if b > a])
+        self.full = expanded.encode("utf-8", "replace")
+        self.undenied = _masked(expanded, neg_chars).encode("utf-8", "replace")
+        self.affirmed = _masked(expanded, _merge(neg_chars + plan_chars)).encode("utf-8", "replace")
+        self.negated = _byte_mask(expanded, neg_chars, len(self.full))
+        self.planned = _byte_mask(expanded, plan_chars, len(self.full))
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    pieces, last = [], 0
+    for a, b in spans:
+        pieces.append(text[last:a])
+        pieces.append(_MASK * (b - a))
+        last = b
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _byte_mask(text: str, spans: list[tuple[int, int]], size: int) -> bytearray:
+    """Per byte of text's UTF-8, 1 inside the character spans."""
+    mask = bytearray(size + 1)
+    ascii_text = text.isascii()
+    pos_char, pos_byte = 0, 0
+    for a, b in spans:
+        if ascii_text:
+            ba, bb = a, b
+        else:  # walk forward once over the text: linear in its length
+            pos_byte += len(text[pos_char:a].encode("utf-8", "replace"))
+            ba = pos_byte
+            bb = ba + len(text[a:b].encode("utf-8", "replace"))
+            pos_char, pos_byte = b, bb
+        mask[ba:bb] = b"\x01" * (bb - ba)
+    return mask
+
+
+def _after_words(text: str, pos: int, words: int) -> int:
+    """The position `words` words after `pos`."""
+    n = len(text)
+    for _ in range(min(words, 64)):
+        while pos < n and text[pos].isspace():
+            pos += 1
+        nxt = text.find(" ", pos)
+        if nxt < 0:
+            return n
+        pos = nxt
+    return pos
+
+
+def _before_words(text: str, pos: int, words: int) -> int:
+    """The position `words` words before `pos`."""
+    for _ in range(min(words, 64)):
+        while pos > 0 and text[pos - 1].isspace():
+            pos -= 1
+        prev = text.rfind(" ", 0, pos)
+        if prev < 0:
+            return 0
+        pos = prev
+    return pos
+
+
+@dataclass(frozen=True)
+class ElementMatcher:
+    """The patterns of one checklist element, compiled for RE2."""
+
+    pattern: Any
+    exclude: Any | None = None  # a match inside a match of these does not count ("Goals: see POC", "pain 4/10")
+    future: bool = False  # a goal: planned mentions count (denied ones still do not)
+
+    def found_in(self, note: PreparedNote) -> bool:
+        """Whether the note shows the element: some match is neither excluded, denied nor (unless future) planned."""
+        # Fast path: one search of the text with denied (and planned) characters masked.
+        if self._search(note.undenied if self.future else note.affirmed):
+            return True
+        # A match that starts on a word that is not masked but runs into masked text ("no loss of balance").
+        full, negated, planned = note.full, note.negated, note.planned
+        excluded = None
+        for m in self.pattern.finditer(full):
+            s, e = m.span()
+            if e == s or negated[s] or (not self.future and planned[s]):
+                continue
+            if self.exclude is not None:
+                if excluded is None:
+                    excluded = [x.span() for x in self.exclude.finditer(full)]
+                if any(a <= s and e <= b for a, b in excluded):
+                    continue
+            return True
+        return False
+
+    def _search(self, text: bytes) -> bool:
+        m = self.pattern.search(text)
+        if m is None or self.exclude is None:
+            return m is not None
+        excluded = [x.span() for x in self.exclude.finditer(text)]
+        while m is not None:
+            s, e = m.span()
+            if not any(a <= s and e <= b for a, b in excluded):
+                return True
+            m = self.pattern.search(text, max(e, s + 1))
+        return False
+
+
+def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: bool = False) -> ElementMatcher:
+    """An element's matcher from its policy data (`match`, `exclude`, `future`)."""
+    return ElementMatcher(compile_any(match), compile_any(exclude) if exclude else None, bool(future))
+
+
+def prepare(note: str) -> PreparedNote:
+    """A note ready for `ElementMatcher.found_in`."""
+    return PreparedNote(note)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb import artifact
+from kb.catalogue import Catalogue
 from kb.mue import MueTable
 from kb.paths import shipped_policies
 from kb.payer import PayerRules, PayerView
@@ -25,6 +26,7 @@ class KnowledgeBase:
     def __init__(self, model: dict[str, Any], origin: str = "compiled"):
         self.model = model
         self.origin = origin  # 'artifact' when read from a fresh artifact, else 'compiled'
+        self.catalogue = Catalogue(model)
         self._payers = {pid: PayerRules(pid, data) for pid, data in model["payers"].items()}
 
     def __repr__(self) -> str:
@@ -57,7 +59,11 @@ class KnowledgeBase:
             raise InputError(f"as_of must be a datetime.date, not {as_of!r}", "as_of")
         if state is not None and (not isinstance(state, str) or len(state) != 2 or not state.isupper()):
             raise InputError(f"state must be a two-letter code such as 'OH', not {state!r}", "state")
-        return PayerView(self, rules, as_of, state)
+        return PayerView(self.catalogue, rules, as_of, state)
+
+    def payer_rules(self, payer_id: str) -> PayerRules | None:
+        """A payer's resolved rules over every period (None for an unknown payer)."""
+        return self._payers.get(payer_id)
 
     def codes(self) -> list[str]:
         """Every code in the catalogue."""
@@ -69,16 +75,11 @@ class KnowledgeBase:
 
     def catalogue_code(self, code: str) -> dict[str, Any]:
         """The catalogue entry of a code; QueryError when unknown."""
-        entry = self.model["codes"].get(code)
-        if entry is None:
-            raise QueryError(f"unknown code {code!r}: not in the code catalogue")
-        return entry
+        return self.catalogue.code(code)
 
     def catalogue_modifier(self, modifier: str) -> dict[str, Any]:
-        entry = self.model["modifiers"].get(modifier)
-        if entry is None:
-            raise QueryError(f"unknown modifier {modifier!r}: not in the modifier catalogue")
-        return entry
+        """The catalogue entry of a modifier; QueryError when unknown."""
+        return self.catalogue.modifier(modifier)
 
     def check(self, visit: Any) -> Any:
         """Check one visit (a dict, or YAML/JSON text): units per line and every finding, with sources."""

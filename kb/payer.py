@@ -29,7 +29,7 @@ from kb.ptp import PairIndex, PtpTable
 from kb.rules import SECTIONS, pick
 
 if TYPE_CHECKING:
-    from kb.knowledge import KnowledgeBase
+    from kb.catalogue import Catalogue
 
 MAX_MINUTES = 24 * 60
 GROUP_OF = {"PT": "PT-SLP", "SLP": "PT-SLP", "OT": "OT"}
@@ -99,8 +99,8 @@ class PayerRules:
 class PayerView:
     """A payer as of one date of service (and, optionally, one state)."""
 
-    def __init__(self, kb: KnowledgeBase, rules: PayerRules, as_of: date, state: str | None = None):
-        self._kb = kb
+    def __init__(self, catalogue: Catalogue, rules: PayerRules, as_of: date, state: str | None = None):
+        self.catalogue = catalogue
         self._rules = rules
         self.as_of = as_of
         self.state = state
@@ -171,7 +171,7 @@ class PayerView:
         rule = self.code_rule(code)
         if rule is not None and rule.timed is not None:
             return rule.timed
-        return bool(self._kb.catalogue_code(code)["timed"])
+        return bool(self.catalogue.code(code)["timed"])
 
     def covered(self, code: str) -> bool:
         rule = self.code_rule(code)
@@ -179,7 +179,7 @@ class PayerView:
 
     def code(self, code: str) -> CodeInfo:
         """A code with this payer's view of it: timed or not, its rule, its MUE, its modifier rules."""
-        entry = self._kb.catalogue_code(code)
+        entry = self.catalogue.code(code)
         rule = self.code_rule(code)
         one_on_one = entry.get("one_on_one", False)
         if rule is not None and rule.one_on_one is not None:
@@ -197,7 +197,7 @@ class PayerView:
     def modifier_rules(self, code: str | None = None) -> list[ModifierRule]:
         """Modifier rules in force; with a code, those that apply to lines of that code."""
         if code is not None:
-            self._kb.catalogue_code(code)
+            self.catalogue.code(code)
         found = self.rules("modifier_rules")
         return [r for r in found if code is None or not r.applies_to or code in r.applies_to]  # type: ignore[attr-defined]
 
@@ -256,7 +256,7 @@ class PayerView:
         clean: dict[str, int] = {}
         for code, value in minutes.items():
             code = str(code)
-            self._kb.catalogue_code(code)
+            self.catalogue.code(code)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise InputError(f"minutes must be a whole number, not {value!r}", code)
             if value < 0 or value > MAX_MINUTES:
@@ -285,7 +285,7 @@ class PayerView:
             if cr is not None and cr.daily_cap is not None:
                 caps[c] = cr.daily_cap
         counted = unit_methods.count(rule.method, clean, timed, params, caps)
-        method_name = self._kb.model["methods"][rule.method]["name"]
+        method_name = self.catalogue.method_name(rule.method)
         since = {"earliest-evidence": "at least since", "assumed": "taken to be in force since"}.get(
             rule.effective_from_basis, "in force since")
         first = f"{self.name} counts units by {method_name} ({since} {rule.effective_from})."

@@ -12,7 +12,11 @@
 `check_visit(kb, visit)` checks one visit (a mapping, YAML or JSON text, or a file path) and raises
 `kb.InputError` naming the bad field; `check_many(kb, visits)` streams results for a batch (an iterable of
 visits, YAML/JSON text holding a list, or a .yaml/.json/.csv file) and yields a `VisitError` in place of a visit
-that cannot be checked, so one bad visit never stops the others.
+that cannot be checked, so one bad visit never stops the others. A visit whose timed lines give billed units
+but no minutes is checked without them: the checks that need minutes are skipped and listed in `skipped`.
+
+Every check and every finding id it can raise are declared once in kb/check/registry.py (`checks()`,
+`findings()`); the checks live in kb/check/checks/, one module per family.
 """
 
 from __future__ import annotations
@@ -22,22 +26,23 @@ from typing import TYPE_CHECKING, Any
 
 from kb.check.engine import Checker, checker_for
 from kb.check.inputs import Line, Visit, read_csv, read_file, to_visit
+from kb.check.registry import Check, FindingKind, checks, findings
 from kb.check.result import CheckResult, Finding, LineResult, VisitError
 
 if TYPE_CHECKING:
-    from kb.knowledge import KnowledgeBase
+    from kb.check.context import RuleBase
 
 __all__ = [
-    "CheckResult", "Checker", "Finding", "Line", "LineResult", "Visit", "VisitError",
-    "check_many", "check_visit", "read_csv", "read_file", "to_visit",
+    "Check", "CheckResult", "Checker", "Finding", "FindingKind", "Line", "LineResult", "Visit", "VisitError",
+    "check_many", "check_visit", "checks", "findings", "read_csv", "read_file", "to_visit",
 ]
 
 
-def check_visit(kb: KnowledgeBase, visit: Any) -> CheckResult:
+def check_visit(kb: RuleBase, visit: Any) -> CheckResult:
     """Check one visit: units per line, payment factors and every finding, each with its rule's sources."""
     return checker_for(kb).check(visit)
 
 
-def check_many(kb: KnowledgeBase, visits: Any) -> Iterator[CheckResult | VisitError]:
+def check_many(kb: RuleBase, visits: Any) -> Iterator[CheckResult | VisitError]:
     """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit."""
     return checker_for(kb).check_many(visits)

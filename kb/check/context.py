@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kb import units as unit_methods
 from kb.check.notes import ElementMatcher, PreparedNote, compile_element
@@ -31,9 +31,19 @@ from kb.problems import InputError, QueryError
 from kb.rules import SECTIONS
 
 if TYPE_CHECKING:
-    from kb.knowledge import KnowledgeBase
-    from kb.payer import PayerView
+    from kb.payer import PayerRules, PayerView
 
+
+
+class RuleBase(Protocol):
+    """What the checker needs of a knowledge base (kb.KnowledgeBase is one): the checker does not import
+    kb/knowledge.py, which builds on the checker."""
+
+    def payers(self) -> list[str]: ...
+
+    def payer(self, payer_id: str, as_of: date | None = None, state: str | None = None) -> PayerView: ...
+
+    def payer_rules(self, payer_id: str) -> PayerRules | None: ...
 
 
 @dataclass(frozen=True)
@@ -101,9 +111,9 @@ def method_shape(method: str, params: unit_methods.Params) -> MethodShape:
 class Context:
     """One payer's rules in force for one period (and state), indexed for the checks."""
 
-    def __init__(self, kb: KnowledgeBase, view: PayerView):
-        self.kb = kb
+    def __init__(self, view: PayerView):
         self.view = view
+        self.catalogue = catalogue = view.catalogue
         self.payer = view.id
         self.name = view.name
         try:
@@ -114,7 +124,7 @@ class Context:
             raise InputError(f"{view.id} has no rules in force on {view.as_of.isoformat()}{hint}; the knowledge "
                              "base cannot check a visit outside every policy period", "date") from None
         self.method = self.unit_rule.method
-        self.method_name = kb.model["methods"][self.method]["name"]
+        self.method_name = catalogue.method_name(self.method)
         self.params = view.unit_params()
         self.uncapped = replace(self.params, daily_cap=None, cap_codes=None)
         # the codes the payer's daily cap counts (None: every timed code), and how to name them
@@ -136,10 +146,10 @@ class Context:
             if r.type == "discipline":
                 for plan, mod in r.by_plan_of_care.items():
                     self.plan_of_modifier.setdefault(mod, plan)
-        catalogue = kb.model["modifiers"]
-        self.assistant_modifiers = frozenset(m for m, e in catalogue.items() if e.get("kind") == "assistant") | {
+        self.assistant_modifiers = frozenset(
+            m for m, e in catalogue.modifiers.items() if e.get("kind") == "assistant") | {
             m for r in self.modifier_rules if r.type == "assistant" for m in r.modifiers}
-        self.known_modifiers = frozenset(catalogue)
+        self.known_modifiers = frozenset(catalogue.modifiers)
         thresholds: list[Threshold] = view.thresholds()
         self.thresholds: dict[tuple[str, str], Threshold] = {(t.name, t.group): t for t in thresholds}
         used = {r.threshold for r in self.modifier_rules if r.type == "threshold"}
@@ -158,7 +168,7 @@ class Context:
             return facts
 
     def _facts(self, code: str) -> CodeFacts | None:
-        entry = self.kb.model["codes"].get(code)
+        entry = self.catalogue.codes.get(code)
         if entry is None:
             return None
         view = self.view
@@ -222,7 +232,7 @@ class Contexts:
 
     LIMIT = 4096
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: RuleBase):
         self.kb = kb
         self._boundaries: dict[str, tuple[list[date], bool, Any]] = {}
         self._cache: dict[tuple[Any, ...], Context] = {}
@@ -235,13 +245,13 @@ class Contexts:
         if ctx is None:
             if len(self._cache) >= self.LIMIT:
                 self._cache.clear()
-            ctx = self._cache[key] = Context(self.kb, self.kb.payer(payer, as_of=day, state=state))
+            ctx = self._cache[key] = Context(self.kb.payer(payer, as_of=day, state=state))
         return ctx
 
     def _periods(self, payer: str) -> tuple[list[date], bool, Any]:
         """The dates on which some rule of the payer starts or stops applying, and whether a bulk PTP table is
         attached (its rows have their own dates, so contexts are then kept per day)."""
-        rules = self.kb._payers.get(payer)
+        rules = self.kb.payer_rules(payer)
         if rules is None:
             raise InputError(f"unknown payer {payer!r}; known payers: {', '.join(self.kb.payers())}", "payer")
         token = (id(rules.bulk_ptp), tuple(id(t) for t in rules.bulk_mue))

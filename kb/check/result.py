@@ -59,7 +59,7 @@ class LineResult:
     index: int
     code: str
     minutes: int | None
-    units: int | None  # None when the code is unknown (nothing can be computed)
+    units: int | None  # None when the code is unknown, or timed in a visit checked without minutes
     billed_units: int | None
     modifiers: tuple[str, ...]
     payment_factor: float
@@ -83,6 +83,7 @@ class CheckResult:
     claim_id: str | None = None
     method: str = ""
     explanation: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # ids of the checks not run (they need minutes the visit does not give)
 
     @property
     def ok(self) -> bool:
@@ -129,6 +130,8 @@ class CheckResult:
             out.append("  no findings")
         for f in self.findings:
             out.append("  " + str(f).replace("\n", "\n  "))
+        if self.skipped:
+            out.append(f"  not checked without minutes: {', '.join(self.skipped)}")
         counts = {s: len(self.by_severity(s)) for s in SEVERITIES}
         summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n)
         out.append(f"  => {'OK' if self.ok else 'WILL BE DENIED OR REJECTED'}" + (f" ({summary})" if summary else ""))
@@ -139,7 +142,7 @@ class CheckResult:
             "ok": self.ok, "claim_id": self.claim_id, "payer": self.payer, "date": self.date.isoformat(),
             "plan_of_care": self.plan_of_care, "state": self.state, "method": self.method,
             "lines": [ln.to_dict() for ln in self.lines], "findings": [f.to_dict() for f in self.findings],
-            "explanation": list(self.explanation),
+            "explanation": list(self.explanation), "skipped": list(self.skipped),
         }
 
 

@@ -141,4 +141,20 @@ def cli_reference(ctx: SiteContext) -> str:
             os.environ["COLUMNS"] = saved
 
 
-FRAGMENTS = {"field-reference": field_reference, "artifact-format": artifact_format, "cli-reference": cli_reference}
+def finding_reference(ctx: SiteContext) -> str:
+    """Every check of the claim checker and the finding ids it raises, from the registry (kb/check/registry.py)."""
+    del ctx
+    from kb.check.registry import checks, findings
+
+    kinds = findings()
+    rows = []
+    for c in checks():
+        for fid in c.findings:
+            kind = kinds[fid]
+            rows.append([f"`{fid}`", ", ".join(kind.severities), md(kind.summary), f"`{c.id}`",
+                         "yes" if c.needs_minutes else ""])
+    return table(["Finding id", "Severity", "Meaning", "Check", "Needs minutes"], rows)
+
+
+FRAGMENTS = {"field-reference": field_reference, "artifact-format": artifact_format, "cli-reference": cli_reference,
+             "finding-reference": finding_reference}

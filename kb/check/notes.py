@@ -42,14 +42,28 @@ class PatternError(KBError):
     """A documentation pattern RE2 cannot run (lookarounds and backreferences have no linear-time match)."""
 
 
+def _options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every rejected pattern on stderr
+    return options
+
+
+_OPTIONS = _options()
+
+
+def _re2(pattern: str) -> Any:
+    return re2.compile(pattern.encode("utf-8"), _OPTIONS)
+
+
 def re2_problem(pattern: str) -> str | None:
     """Why RE2 cannot compile `pattern` (None when it can)."""
     try:
-        re2.compile(pattern.encode("utf-8"))
+        _re2(pattern)
     except re2.error as exc:
-        return str(exc) or "not a valid regular expression"
-    except (TypeError, ValueError) as exc:  # e.g. a lone surrogate in the pattern
-        return str(exc) or "not a valid regular expression"
+        why = exc.args[0] if exc.args else ""
+        return (why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)) or "invalid pattern"
+    except (TypeError, ValueError, UnicodeError) as exc:  # e.g. a lone surrogate in the pattern
+        return str(exc) or "invalid pattern"
     return None
 
 
@@ -60,15 +74,15 @@ def compile_any(patterns: Iterable[str]) -> Any:
     if bad:
         raise PatternError("; ".join(f"pattern {p!r}: {why}" for p, why in bad))
     body = "|".join(f"(?:{p})" for p in patterns) if patterns else "\\b\\B"  # no pattern: never matches
-    return re2.compile(("(?i)" + body).encode("utf-8"))
+    return _re2("(?i)" + body)
 
 
 # A token: "1:1", a word with its inner / ' + - ("w/o", "s/p", "re-ed", "5xSTS"), or a sign that means a word.
 _TOKEN = re.compile(r"\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|(?<!\S)-(?!\S)")
 # Where a clause ends (the lexicon's terminator words end one too).
-_BOUNDARY = re.compile(r"[\n;|!?,]|\.(?=\s|$)|\s[–—-]\s")
-# Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'"); seconds with a double prime.
-_PRIME = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*(''|\"|″|'|′)")
+_BOUNDARY = re.compile(r"[\n;|!?,()\[\]]|\.(?=\s|$)|\s[–—-]\s")
+# Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'").
+_PRIME = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*['′](?!['′])")
 _DISTANCE_AFTER = re.compile(r"\s*(?:x\s*\d|ft\b|feet\b)")
 _DISTANCE_BEFORE = ("amb", "ambulat", "walk", "gait", "ft", "distance")
 _INVISIBLE = {"Cf", "Cs", "Co", "Cn"}  # zero-width, bidi controls, surrogates, private use, unassigned
@@ -117,10 +131,8 @@ def _normalise(note: str) -> str:
 
 
 def _prime(text: str, m: re.Match[str]) -> str | None:
-    """What a number with a prime means (' minutes, " seconds), or None for a distance."""
-    number, mark = m.group(1), m.group(2)
-    if mark in ('"', "''", "″"):
-        return f"{number} s"
+    """What a number with a prime means (minutes), or None for a distance."""
+    number = m.group(1)
     before = text[max(0, m.start() - 14):m.start()].lower()
     if float(number) > 120 or _DISTANCE_AFTER.match(text, m.end()) or any(w in before for w in _DISTANCE_BEFORE):
         return None
@@ -141,56 +153,46 @@ class PreparedNote:
         inserts: list[tuple[int, str]] = []  # (position, expansion) in `text`
         triggers: list[tuple[int, int, str]] = []  # (start, end, kind)
         ends = {m.start() for m in _BOUNDARY.finditer(text)}
-        i, n_tok = 0, len(tokens)
+        n_tok = len(tokens)
         longest, phrases, cased_map = lex.longest, lex.phrases, lex.cased
-        while i < n_tok:
+        expanded_to = -1  # the end of the last expanded shorthand: "wt shifting" is not expanded again as "wt"
+        for i in range(n_tok):
             first = tokens[i][2]
             lower = first.lower()
             most = longest.get(lower)
             if most is None:  # most words start no phrase
-                i += 1
                 continue
-            step = 1
             for size in range(min(most, n_tok - i), 0, -1):
                 words = tokens[i:i + size]
-                if size > 1 and any(words[k + 1][0] - words[k][1] > 2 for k in range(size - 1)):
-                    continue  # the words of a phrase stand together
+                if size > 1 and any(text[words[k][1]:words[k + 1][0]] not in (" ", "  ", "\t")
+                                    for k in range(size - 1)):
+                    continue  # the words of a phrase stand together on one line
                 written = " ".join(w[2] for w in words) if size > 1 else first
                 found = phrases.get(written.lower() if size > 1 else lower, ())
                 cased = cased_map.get(written)
                 if not found and cased is None:
                     continue
                 start, end = words[0][0], words[-1][1]
-                if cased is not None:
-                    inserts.append((end, cased))
-                for kind, meaning in found:
-                    if kind == "abbreviation":
-                        if cased is None:
-                            inserts.append((end, meaning))
-                    elif kind == "terminators":
+                meaning = cased if cased is not None else next((m for k, m in found if k == "abbreviation"), None)
+                if meaning is not None and start >= expanded_to:
+                    inserts.append((end, meaning))
+                    expanded_to = end
+                for kind, _ in found:
+                    if kind == "terminators":
                         ends.add(start)
-                    else:
+                    elif kind != "abbreviation":
                         triggers.append((start, end, kind))
-                step = size
-                break
-            i += step
         for m in _PRIME.finditer(text):
             meaning = _prime(text, m)
             if meaning:
                 inserts.append((m.end(), meaning))
-        # Headings of SOAP sections: a section word at the start of a line, then ':'.
+        # A plan heading ("P:", "Plan:") at the start of a line makes its line a plan.
         plan_spans: list[tuple[int, int]] = []
-        open_plan: int | None = None
         for k, (start, _end, word) in enumerate(tokens):
-            if k + 1 < n_tok and tokens[k + 1][2] == ":" and word.lower() in lex.sections \
+            if k + 1 < n_tok and tokens[k + 1][2] == ":" and lex.sections.get(word.lower()) == "plan" \
                     and not text[text.rfind("\n", 0, start) + 1:start].strip():
-                if open_plan is not None:
-                    plan_spans.append((open_plan, start))
-                    open_plan = None
-                if lex.sections[word.lower()] == "plan":
-                    open_plan = start
-        if open_plan is not None:
-            plan_spans.append((open_plan, len(text)))
+                line_end = text.find("\n", start)
+                plan_spans.append((start, len(text) if line_end < 0 else line_end))
 
         clause_ends = sorted(ends | {len(text)})
         negated: list[tuple[int, int]] = []
@@ -199,6 +201,8 @@ class PreparedNote:
             k = bisect_left(clause_ends, start)
             clause_end = clause_ends[k] if k < len(clause_ends) else len(text)
             clause_start = clause_ends[k - 1] + 1 if k > 0 else 0
+            if kind == "negation_after" and text[start] == ":" and text[end:clause_end].strip():
+                continue  # "One-on-one: No" denies its field; "LTG: no falls" is a goal, not a denial
             window = lex.window if kind.startswith("negation") else 10**6
             if kind.endswith("before"):
                 span = (end, min(clause_end, end + _SCOPE_CHARS, _after_words(text, end, window)))

@@ -3,13 +3,15 @@ claim_id); a readable report by default, `--json` for tools.
 
 Exit codes: 0 nothing wrong; 1 some visit has an error-severity finding (the payer will deny or reject it);
 2 misuse or unreadable input, including a visit in a batch that could not be checked (the others are still
-checked and reported).
+checked and reported); 130 interrupted (Ctrl-C): the batch stops after the visit in hand, and the report, JSON
+included, is complete for the visits before it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -57,7 +59,37 @@ def _visits(name: str) -> Any:
     return read_file(path)
 
 
+class _Interrupt:
+    """Ctrl-C (SIGINT) stops a batch between two visits, so every record written is whole and the JSON closes;
+    a second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._old: Any = None
+
+    def __enter__(self) -> _Interrupt:
+        try:
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave the signal alone
+            self._old = None
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.hit:
+            raise KeyboardInterrupt
+        self.hit = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    with _Interrupt() as interrupt:
+        return _check(args, interrupt)
+
+
+def _check(args: argparse.Namespace, interrupt: _Interrupt) -> int:
     from kb.cli import open_kb, progress
 
     visits = _visits(args.file)
@@ -80,6 +112,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             if counts["visits"] % PROGRESS_EVERY == 0:
                 elapsed = time.perf_counter() - started
                 progress(f"checked {counts['visits']:,} visits ({counts['visits'] / elapsed:,.0f} visits/s)")
+            if interrupt.hit:
+                break
     except InputError as err:
         if opened:  # the file broke off half-way: close the JSON so what was written still parses
             sys.stdout.write("\n],\n" + json.dumps({"summary": counts, "error": str(err)})[1:] + "\n")
@@ -88,12 +122,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         if not opened:
             sys.stdout.write('{"results": [')
-        sys.stdout.write("\n],\n" + json.dumps({"summary": counts})[1:] + "\n")
+        tail = {"summary": counts, "interrupted": True} if interrupt.hit else {"summary": counts}
+        sys.stdout.write("\n],\n" + json.dumps(tail)[1:] + "\n")
     else:
         print(f"{counts['visits']:,} visit{'s' if counts['visits'] != 1 else ''} checked: "
               f"{counts['with_errors']:,} with errors, {counts['with_warnings']:,} with warnings only, "
               f"{counts['clean']:,} clean, {counts['not_checked']:,} not checked "
               f"({counts['findings']:,} findings, {elapsed:.2f} s)")
+    if interrupt.hit:
+        sys.stdout.flush()
+        print(f"kb check: interrupted after {counts['visits']:,} visit(s); the report above covers them "
+              "(every record whole)", file=sys.stderr)
+        return 130
     if counts["not_checked"]:
         return 2
     return 1 if counts["with_errors"] else 0

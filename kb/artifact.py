@@ -21,9 +21,11 @@ def default_artifact(policies: Path) -> Path:
 
 
 def dumps(model: dict[str, Any]) -> str:
-    """The artifact text: sorted keys and fixed indentation, so equal input gives equal bytes. NaN and infinity
+    """The artifact text: the compiled order (the files' order, itself fixed) and fixed indentation, so equal
+    input gives equal bytes — and a model read back is the model compiled in memory, key order included
+    (sorted keys would reorder e.g. a rule's by_plan_of_care, and with it the checker's wording). NaN and infinity
     are refused (they are not JSON)."""
-    return json.dumps(model, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(model, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def content_hash(model: dict[str, Any]) -> str:

@@ -28,7 +28,7 @@ from kb.problems import DataError, InputError, KBError, PolicyError, QueryError
 from kb.ptp import PtpTable, TableMeta
 
 # Modules that add subcommands: each defines register(subparsers) (claim checker, site).
-EXTENSIONS = ("kb.check.cli", "kb.site.cli")
+EXTENSIONS = ("kb.check.cli", "kb.remit.cli", "kb.site.cli", "kb.fmtcli", "kb.mcp_server")
 
 
 class UsageError(Exception):

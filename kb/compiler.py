@@ -9,6 +9,8 @@ computed fields are `key`, `declared_by`, `inherited`, `applies_to_codes`/`with_
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,8 @@ from kb import __version__
 from kb.artifact import FORMAT, FORMAT_VERSION, content_hash
 from kb.lint import lineage, lint
 from kb.problems import PolicyError
-from kb.rules import SECTIONS, period, rule_key
+from kb.rules import SECTIONS, parse_date, period, pick, rule_key
+from kb.shorthand import catalogue_items, element
 from kb.tree import PolicyTree, read_tree
 
 # authored selector -> computed code list
@@ -45,6 +48,12 @@ def build_model(tree: PolicyTree) -> dict[str, Any]:
         out = copy.deepcopy(item)
         if "sources" in out:
             out["sources"] = [_source(src, documents) for src in out["sources"]]
+        if isinstance(out.get("fact_sources"), dict):  # code rules: sources per fact
+            out["fact_sources"] = {fact: [_source(src, documents) for src in srcs]
+                                   for fact, srcs in out["fact_sources"].items()}
+        if isinstance(out.get("documentation"), list):  # checklist elements may cite their own sources
+            out["documentation"] = [resolve(e) if isinstance(e, dict) and "sources" in e else e
+                                    for e in out["documentation"]]
         return out
 
     codes = {c["code"]: resolve(c) for c in tree.catalogues["codes"].data["codes"]}
@@ -62,6 +71,9 @@ def build_model(tree: PolicyTree) -> dict[str, Any]:
     }
     for payer in sorted(tree.payers):
         model["payers"][payer] = _resolve_payer(tree, payer, resolve, codes)
+    if "remittance" in tree.catalogues:  # predicted remittance codes, by finding id (kb/remit/codes.py reads them)
+        model["remittance"] = {e["finding"]: {**resolve(e), "payers": [resolve(p) for p in e.get("payers", [])]}
+                               for e in tree.catalogues["remittance"].data["remittance"]}
     model["content_hash"] = content_hash(model)
     return model
 
@@ -70,7 +82,8 @@ def _source(src: dict[str, Any], documents: dict[str, dict[str, Any]]) -> dict[s
     if "doc" not in src:
         return dict(src)
     doc = documents[src["doc"]]
-    out = {k: doc[k] for k in ("title", "publisher", "url", "document", "revised", "read", "via") if k in doc}
+    out: dict[str, Any] = {k: doc[k] for k in ("title", "publisher", "url", "document", "revised", "read", "via")
+                           if k in doc}
     out["doc"] = src["doc"]
     for k in ("section", "quote"):
         if k in src:
@@ -110,6 +123,9 @@ def _resolve_payer(tree: PolicyTree, payer: str, resolve, codes) -> dict[str, An
                 continue
             if section == "unit_methods":
                 rules[section] = []
+            if section == "code_rules":
+                for r in own:
+                    _change_checklist(r, rules[section], tree, resolve)
             own_keys = {rule_key(section, r) for r in own}
             rules[section] = [r for r in rules[section] if r["key"] not in own_keys]
             for r in own:
@@ -130,8 +146,7 @@ def _resolve_payer(tree: PolicyTree, payer: str, resolve, codes) -> dict[str, An
         for r in items:
             r["inherited"] = r["declared_by"] != payer
             if section == "thresholds":
-                start, end = period(r)
-                r["effective_from"], r["effective_to"] = start.isoformat(), end.isoformat()
+                r["effective_from"], r["effective_to"] = (d.isoformat() if d else None for d in period(r))
             for sel, out in SELECTORS:
                 if sel in r:
                     r[out] = select_codes(r[sel], codes)
@@ -146,3 +161,19 @@ def _resolve_payer(tree: PolicyTree, payer: str, resolve, codes) -> dict[str, An
         "removed": removed,
         "examples": [resolve(e) for e in data.get("examples", [])],
     }
+
+
+def _change_checklist(rule: dict[str, Any], inherited: list[dict[str, Any]], tree: PolicyTree,
+                      resolve: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """A code rule's documentation_add / documentation_remove applied to the inherited checklist of its code
+    (the inherited rule in force on the rule's effective_from); the result is the rule's `documentation`."""
+    add, drop = rule.pop("documentation_add", None), rule.pop("documentation_remove", None)
+    if add is None and drop is None:
+        return
+    base = pick([r for r in inherited if r["key"] == rule["code"]], parse_date(rule["effective_from"]) or date.min,
+                None) or {}
+    catalogue = tree.catalogues.get("documentation")
+    items = catalogue_items(catalogue.data) if catalogue else {}
+    checklist = [copy.deepcopy(e) for e in base.get("documentation", []) if e.get("id") not in (drop or [])]
+    checklist += [resolve(element(items[ref])) for ref in add or [] if ref in items]
+    rule["documentation"] = checklist

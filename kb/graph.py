@@ -53,7 +53,7 @@ def _rule_attrs(payer: str, rule: dict[str, Any], kind: str, **extra: Any) -> di
 
 def build_graph(model: dict[str, Any]) -> nx.MultiDiGraph:
     """Build the graph from a compiled model."""
-    g = nx.MultiDiGraph(content_hash=model["content_hash"], kb_version=model["kb_version"])
+    g: nx.MultiDiGraph = nx.MultiDiGraph(content_hash=model["content_hash"], kb_version=model["kb_version"])
     for code, entry in model["codes"].items():
         g.add_node(node_id("code", code), kind="code", **_entry(entry))
     for mod, entry in model["modifiers"].items():

@@ -19,6 +19,8 @@ from kb.ptp import PtpTable
 if TYPE_CHECKING:
     import networkx as nx
 
+    from kb.remit.codes import Prediction, RemittanceTable
+
 
 class KnowledgeBase:
     """Every payer's resolved rules, the catalogues, and the graph they form."""
@@ -88,10 +90,33 @@ class KnowledgeBase:
         return check_visit(self, visit)
 
     def check_many(self, visits: Any) -> Any:
-        """Check visits one by one as they come (an iterable), yielding a result or an error per visit."""
+        """Check visits one by one as they come (an iterable, a visits file, or an X12 837 / FHIR Claim file or
+        `kb.claims.ClaimSource`), yielding a result or an error per visit."""
         from kb.check import check_many
 
         return check_many(self, visits)
+
+    @cached_property
+    def remittance_table(self) -> RemittanceTable:
+        """Predicted remittance codes per finding id and payer (policies/remittance.yaml)."""
+        from kb.remit.codes import RemittanceTable
+
+        return RemittanceTable.from_model(self.model)
+
+    def remittance(self, finding: str, payer: str) -> Prediction | None:
+        """The group code, CARC and RARCs a payer is expected to send for a finding (with sources), or None when
+        the knowledge base has no entry for the finding. QueryError for an unknown payer."""
+        if payer not in self._payers:
+            raise QueryError(f"unknown payer {payer!r}; known payers: {', '.join(self.payers())}")
+        return self.remittance_table.predict(finding, payer)
+
+    def explain_remittance(self, era: Any, claims: Any = None, payer_map: Any = None) -> Any:
+        """Explain an 835 remittance (a path or the X12 text): for every adjusted or denied service line, the
+        rules whose predicted codes match what the payer sent, with fix and sources; `claims` (an 837 path or
+        ClaimSource) lets the explanation re-check the claimed visit. See kb/remit/explain.py."""
+        from kb.remit.explain import explain_remittance
+
+        return explain_remittance(self, era, claims=claims, payer_map=payer_map)
 
     def attach_table(self, table: PtpTable | MueTable) -> None:
         """Give a payer a bulk table (CMS's quarterly PTP file or an MUE snapshot).

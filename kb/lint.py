@@ -50,6 +50,11 @@ def _dicts(items: Any) -> Iterator[dict[str, Any]]:
                 yield item
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """The value when it is a mapping, else an empty one (a wrong type was reported by the schema)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _indexed(items: Any) -> Iterator[tuple[int, dict[str, Any]]]:
     if isinstance(items, list):
         for index, item in enumerate(items):
@@ -63,7 +68,7 @@ def lint(tree: PolicyTree) -> list[Problem]:
     problems: list[Problem] = []
     for fn in CHECKS:
         problems.extend(fn(tree, vocab))
-    return problems
+    return list(dict.fromkeys(problems))  # a value shared by a group of rows is reported once, not once per row
 
 
 def _all_docs(tree: PolicyTree) -> Iterator[YamlDoc]:
@@ -233,10 +238,10 @@ def _code_refs(data: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
                 for sub, code in _selector_codes(rule.get(sel_name)):
                     yield (section, i, sel_name, *sub), code
     for i, example in _indexed(data.get("examples")):
-        expected = example.get("expect") if isinstance(example.get("expect"), dict) else {}
+        expected = _dict(example.get("expect"))
         if "code.unknown" in (expected.get("findings") or []):
             continue  # the example is about an unknown code
-        visit = example.get("visit") if isinstance(example.get("visit"), dict) else {}
+        visit = _dict(example.get("visit"))
         for j, line in _indexed(visit.get("lines")):
             if isinstance(line.get("code"), str):
                 yield ("examples", i, "visit", "lines", j, "code"), line["code"]
@@ -263,7 +268,7 @@ def _modifier_refs(data: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
             if isinstance(mod, str):
                 yield ("payment_adjustments", i, "modifiers", j), mod
     for i, example in _indexed(data.get("examples")):
-        visit = example.get("visit") if isinstance(example.get("visit"), dict) else {}
+        visit = _dict(example.get("visit"))
         for j, line in _indexed(visit.get("lines")):
             for k, mod in enumerate(line.get("modifiers") or []):
                 if isinstance(mod, str):
@@ -375,43 +380,171 @@ def _resolved_keys(tree: PolicyTree, chain: list[str]) -> dict[str, set[str]]:
     return keys
 
 
+def _elements(tree: PolicyTree) -> Iterator[tuple[YamlDoc, tuple, dict[str, Any]]]:
+    """Every documentation element as written: the catalogue's items, and elements written out in code rules."""
+    catalogue = tree.catalogues.get("documentation")
+    if catalogue:
+        for i, item in _indexed(catalogue.data.get("documentation")):
+            yield catalogue, ("documentation", i), item
+    for doc in tree.payers.values():
+        for i, rule in _indexed(doc.data.get("code_rules")):
+            for j, element in _indexed(rule.get("documentation")):
+                path = ("code_rules", i, "documentation", j)
+                if isinstance(_authored_value(doc, path), dict):  # written out here, not named from the catalogue
+                    yield doc, path, element
+
+
+def _authored_value(doc: YamlDoc, path: tuple) -> Any:
+    value = doc.authored if doc.authored is not None else doc.data
+    for part in doc.authored_path(path):
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
 @check
 def regexes_compile(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
     # Documentation patterns run in RE2 (kb/check/notes.py): linear time whatever the pattern, so no policy can make
     # a note hang the checker; a pattern RE2 cannot run (lookarounds, backreferences) is a problem here.
     from kb.check.notes import re2_problem
 
+    for doc, path, element in _elements(tree):
+        for field in ("match", "exclude"):
+            for k, pattern in enumerate(element.get(field) or []):
+                if not isinstance(pattern, str):
+                    continue
+                where = (*path, field, k)
+                why = re2_problem(pattern)
+                if why is None:
+                    continue
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    yield doc.problem(where, f"not a valid regular expression: {exc}")
+                    continue
+                yield doc.problem(where, f"RE2, which matches in linear time, cannot run this pattern ({why}): "
+                                         "write it without lookarounds or backreferences")
+
+
+@check
+def documentation_items(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    catalogue = tree.catalogues.get("documentation")
+    known: set[str] = set()
+    if catalogue:
+        first: dict[str, int] = {}
+        for i, item in _indexed(catalogue.data.get("documentation")):
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in first:
+                line = catalogue.where(("documentation", first[ident]))[0]
+                yield catalogue.problem(("documentation", i, "id"),
+                                        f"'{ident}' is defined twice (first at line {line})")
+            else:
+                first[ident] = i
+        known = set(first)
+    where_to = "add it to documentation.yaml" if catalogue else "this tree has no documentation.yaml"
     for doc in tree.payers.values():
         for i, rule in _indexed(doc.data.get("code_rules")):
-            for j, element in _indexed(rule.get("documentation")):
-                for field in ("match", "exclude"):
-                    for k, pattern in enumerate(element.get(field) or []):
-                        if not isinstance(pattern, str):
-                            continue
-                        where = ("code_rules", i, "documentation", j, field, k)
-                        why = re2_problem(pattern)
-                        if why is None:
-                            continue
-                        try:
-                            re.compile(pattern)
-                        except re.error as exc:
-                            yield doc.problem(where, f"not a valid regular expression: {exc}")
-                            continue
-                        yield doc.problem(where, f"RE2, which matches in linear time, cannot run this pattern ({why}): "
-                                                 "write it without lookarounds or backreferences")
+            ids: dict[str, int] = {}
+            for j, element in enumerate(rule.get("documentation") or []):
+                if isinstance(element, str):  # a reference the catalogue does not hold (known ones are expanded)
+                    yield doc.problem(("code_rules", i, "documentation", j),
+                                      f"unknown documentation item '{element}': {where_to}")
+                elif isinstance(element, dict) and isinstance(element.get("id"), str):
+                    if element["id"] in ids:
+                        yield doc.problem(("code_rules", i, "documentation", j),
+                                          f"the checklist holds element '{element['id']}' twice "
+                                          f"(also item {ids[element['id']] + 1}): keep one")
+                    ids.setdefault(element["id"], j)
+            for j, ref in enumerate(rule.get("documentation_add") or []):
+                if isinstance(ref, str) and ref not in known:
+                    yield doc.problem(("code_rules", i, "documentation_add", j),
+                                      f"unknown documentation item '{ref}': {where_to}")
+
+
+_FACTS = ("timed", "unit_minutes", "daily_cap", "one_on_one", "covered", "documentation")
+
+
+@check
+def fact_sources_name_stated_facts(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for doc in tree.payers.values():
+        for i, rule in _indexed(doc.data.get("code_rules")):
+            facts = rule.get("fact_sources")
+            if not isinstance(facts, dict):
+                continue
+            stated = {f for f in _FACTS if f in rule}
+            if "documentation_add" in rule or "documentation_remove" in rule:
+                stated.add("documentation")
+            for name in facts:
+                if name in _FACTS and name not in stated:
+                    yield doc.problem(("code_rules", i, "fact_sources", name),
+                                      f"fact_sources names '{name}', which this rule does not state")
+
+
+@check
+def checklist_changes_have_a_base(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    for stem, doc in tree.payers.items():
+        changes = [(i, rule) for i, rule in _indexed(doc.data.get("code_rules"))
+                   if "documentation_add" in rule or "documentation_remove" in rule]
+        if not changes:
+            continue
+        chain = lineage(tree, stem)
+        if len(chain) > 1 and isinstance(tree.payers[chain[-1]].data.get("extends"), str):
+            continue  # broken chain: reported by extends_chain
+        inherited = _resolved_keys(tree, chain[1:])["code_rules"] if len(chain) > 1 else set()
+        for i, rule in changes:
+            name = "documentation_add" if "documentation_add" in rule else "documentation_remove"
+            if rule.get("code") not in inherited:
+                yield doc.problem(("code_rules", i, name),
+                                  f"{name} changes an inherited checklist, but no payer this one extends has a code "
+                                  f"rule for {rule.get('code')}: write `documentation` instead")
 
 
 @check
 def examples_are_consistent(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
     for doc in tree.payers.values():
         for i, example in _indexed(doc.data.get("examples")):
-            visit = example.get("visit") if isinstance(example.get("visit"), dict) else {}
+            visit = _dict(example.get("visit"))
             codes = {line.get("code") for line in _dicts(visit.get("lines"))}
-            expected = example.get("expect") if isinstance(example.get("expect"), dict) else {}
-            answers = [expected.get("units")] if isinstance(expected.get("units"), dict) else []
+            expected = _dict(example.get("expect"))
+            units = expected.get("units")
+            answers: list[dict[str, Any]] = [units] if isinstance(units, dict) else []
             answers += [a for a in expected.get("units_any_of") or [] if isinstance(a, dict)]
             for answer in answers:
                 for code in answer:
                     if code not in codes:
                         yield doc.problem(("examples", i, "expect"),
                                           f"expected units for {code}, which is not a line of the visit")
+
+
+# --- remittance.yaml -------------------------------------------------------------------------------
+
+
+@check
+def remittance_references(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    """Predicted remittance codes name finding ids the checker declares (once each) and payers that exist."""
+    doc = tree.catalogues.get("remittance")
+    if doc is None:
+        return
+    from kb.check.registry import findings  # the checker's declared finding ids
+
+    declared = findings()
+    first: dict[str, int] = {}
+    for i, entry in _indexed(doc.data.get("remittance")):
+        fid = entry.get("finding")
+        if isinstance(fid, str) and fid not in declared:
+            yield doc.problem(("remittance", i, "finding"), f"unknown finding '{fid}': the checker declares "
+                              f"{', '.join(sorted(declared))}")
+        elif isinstance(fid, str) and fid in first:
+            line = doc.where(("remittance", first[fid]))[0]
+            yield doc.problem(("remittance", i, "finding"), f"'{fid}' is stated twice (first at line {line})")
+        elif isinstance(fid, str):
+            first[fid] = i
+        for j, own in _indexed(entry.get("payers")):
+            payer = own.get("payer")
+            if isinstance(payer, str) and payer not in tree.payers:
+                yield doc.problem(("remittance", i, "payers", j, "payer"),
+                                  f"unknown payer '{payer}': add payers/{payer}.yaml first")

@@ -31,7 +31,7 @@ class Source:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Source:
-        values = {k: data.get(k) for k in cls.__dataclass_fields__}
+        values: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__}
         values["read"] = parse_date(values["read"])
         values["revised"] = parse_date(values["revised"])
         return cls(**values)
@@ -141,6 +141,9 @@ class CodeRule(Rule):
     one_on_one: bool | None = None
     covered: bool | None = None
     documentation: tuple[dict[str, Any], ...] = ()
+    # the sources of each fact the rule states, where they differ ({"daily_cap": (Source, ...)}); `sources` covers
+    # the rule as a whole
+    fact_sources: dict[str, tuple[Source, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kb import units as unit_methods
 from kb.model import (
@@ -46,7 +46,9 @@ def typed_rule(section: str, payer: str, data: dict[str, Any]) -> Rule:
     if section == "code_rules":
         return CodeRule(**common, code=data["code"], timed=data.get("timed"), unit_minutes=data.get("unit_minutes"),
                         daily_cap=data.get("daily_cap"), one_on_one=data.get("one_on_one"),
-                        covered=data.get("covered"), documentation=tuple(data.get("documentation", ())))
+                        covered=data.get("covered"), documentation=tuple(data.get("documentation", ())),
+                        fact_sources={fact: tuple(Source.from_dict(s) for s in srcs)
+                                      for fact, srcs in (data.get("fact_sources") or {}).items()})
     if section == "ptp_edits":
         return PtpEdit(**common, column1=data["column1"], column2=data["column2"],
                        modifier_indicator=data["modifier_indicator"], rationale=data.get("rationale"))
@@ -198,8 +200,8 @@ class PayerView:
         """Modifier rules in force; with a code, those that apply to lines of that code."""
         if code is not None:
             self.catalogue.code(code)
-        found = self.rules("modifier_rules")
-        return [r for r in found if code is None or not r.applies_to or code in r.applies_to]  # type: ignore[attr-defined]
+        found = cast(list[ModifierRule], self.rules("modifier_rules"))
+        return [r for r in found if code is None or not r.applies_to or code in r.applies_to]
 
     def thresholds(self) -> list[Threshold]:
         """Dollar thresholds in force on `as_of` (its calendar year)."""

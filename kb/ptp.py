@@ -166,7 +166,9 @@ class PtpTable:
                 arr = array(code)
                 arr.fromfile(fh, n)
                 arrays.append(arr)
-        return cls(TableMeta(**header["meta"]), header["codes"], *arrays, header["rationales"])
+        keys, start, end, indicator, rationale_ids = arrays
+        return cls(TableMeta(**header["meta"]), header["codes"], keys, start, end, indicator, rationale_ids,
+                   header["rationales"])
 
     def __iter__(self) -> Iterator[tuple[str, str, int, int, int, str]]:
         for i, key in enumerate(self._keys):

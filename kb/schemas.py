@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -23,7 +23,15 @@ SCHEMA_FILES = {
     "codes": "codes.schema.json",
     "modifiers": "modifiers.schema.json",
     "methods": "methods.schema.json",
+    "documentation": "documentation.schema.json",
     "payer": "payer.schema.json",
+    "remittance": "remittance.schema.json",
+}
+# the schema definition of one expanded row, per payer-file section (kb/shorthand.py)
+ROW_DEFS = {
+    "unit_methods": "unit_method", "code_rules": "code_rule", "modifier_rules": "modifier_rule",
+    "ptp_edits": "ptp_edit", "mues": "mue", "thresholds": "threshold", "payment_adjustments": "payment_adjustment",
+    "visit_rules": "visit_rule", "remove": "removal",
 }
 _RULE_FIELDS = {"effective_from", "effective_to", "sources", "evidence", "notes", "jurisdiction"}
 
@@ -66,6 +74,25 @@ def validator(kind: str) -> Draft202012Validator:
     return _Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@cache
+def row_validator(section: str) -> Draft202012Validator:
+    """The validator for one expanded row of a payer-file section."""
+    registry, contents = _registry()
+    ref = contents[SCHEMA_FILES["payer"]]["$id"] + "#/$defs/" + ROW_DEFS[section]
+    return Draft202012Validator({"$ref": ref}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate_rows(doc: YamlDoc, rows: list[tuple[str, int]]) -> list[Problem]:
+    """Schema problems of expanded rows (section, index into doc.data[section]), located where each value is written."""
+    problems = []
+    for section, n in rows:
+        for error in row_validator(section).iter_errors(doc.data[section][n]):
+            error = _specific(error)
+            if not _spurious(error):
+                problems.append(_located(doc, error, (section, n)))
+    return problems
+
+
 def schema_contents() -> dict[str, dict[str, Any]]:
     """Every schema file by name (for the generated field reference)."""
     return _registry()[1]
@@ -95,12 +122,14 @@ def _specific(error: ValidationError) -> ValidationError:
     # oneOf/anyOf failures say "not valid under any of the given schemas"; the best
     # sub-error says what is actually wrong.
     while error.validator in ("oneOf", "anyOf") and error.context:
-        error = best_match(error.context)
+        # "not of type null" says nothing about a value that was meant to be something else (a date, say)
+        context = [e for e in error.context if not (e.validator == "type" and e.validator_value == "null")]
+        error = best_match(context or error.context)
     return error
 
 
-def _located(doc: YamlDoc, error: ValidationError) -> Problem:
-    path = tuple(error.absolute_path)
+def _located(doc: YamlDoc, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> Problem:
+    path = (*prefix, *error.absolute_path)
     message = _message(error)
     if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
         extra = re.findall(r"'([^']+)'", error.message)
@@ -118,7 +147,7 @@ def _allowed_fields(schema: dict[str, Any]) -> list[str]:
 
 def _message(error: ValidationError) -> str:
     kind = error.validator
-    instance = error.instance
+    instance: Any = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
     if kind in ("additionalProperties", "unevaluatedProperties"):
         allowed = _allowed_fields(schema)
@@ -144,8 +173,8 @@ def _message(error: ValidationError) -> str:
     if kind == "format":
         return f"{_short(instance)} is not a valid {error.validator_value}"
     if kind == "enum":
-        allowed = ", ".join(repr(v) for v in error.validator_value)
-        return f"{_short(instance)} is not one of {allowed}"
+        choices = ", ".join(repr(v) for v in cast(list[Any], error.validator_value))
+        return f"{_short(instance)} is not one of {choices}"
     if kind == "minItems" and error.validator_value == 1:
         return "must not be empty"
     if kind == "not" and isinstance(error.validator_value, dict) and "required" in error.validator_value:

@@ -8,10 +8,15 @@ from pathlib import Path
 
 from kb.files import display_path, scan
 from kb.problems import Problem
-from kb.schemas import SCHEMA_FILES, validate
+from kb.schemas import SCHEMA_FILES, validate, validate_rows
+from kb.shorthand import catalogue_items, expand_payer
 from kb.yamlfile import YamlDoc, load_yaml
 
 CATALOGUES = ("documents", "codes", "modifiers", "methods")
+OPTIONAL_CATALOGUES = (
+    "documentation",  # the documentation-item catalogue, when code rules name items by id
+    "remittance",  # predicted remittance codes per finding (kb/remit/)
+)
 LAYOUT = (
     "a policy tree holds documents.yaml, codes.yaml, modifiers.yaml, methods.yaml and payers/<payer-id>.yaml"
 )
@@ -57,12 +62,32 @@ def read_tree(root: Path) -> tuple[PolicyTree, list[Problem]]:
             tree.payers[path.stem] = doc
         else:
             tree.catalogues[kind] = doc
+    problems += _expand(tree)
     for name in CATALOGUES:
         if name not in tree.catalogues and not any(p.file.endswith(f"{name}.yaml") for p in problems):
             problems.append(Problem(display_path(root / f"{name}.yaml"), 1, 1, "", f"missing file: {LAYOUT}"))
     if not tree.payers and not any("/payers/" in p.file or p.file.startswith("payers") for p in problems):
         problems.append(Problem(display_path(root / "payers"), 1, 1, "", f"no payer files: {LAYOUT}"))
     return tree, problems
+
+
+def _expand(tree: PolicyTree) -> list[Problem]:
+    """Write out every payer file's groups and documentation references (kb/shorthand.py); the authored data
+    stays on the document for the checks that concern the file as written."""
+    catalogue = tree.catalogues.get("documentation")
+    items = catalogue_items(catalogue.data) if catalogue else {}
+    problems: list[Problem] = []
+    for doc in tree.payers.values():
+        expanded = expand_payer(doc.data, items)
+        doc.authored, doc.data, doc.aliases = doc.data, expanded.data, expanded.aliases
+        problems += [doc.problem_at(path, message) for path, message in expanded.problems]
+        problems += validate_rows(doc, sorted(expanded.grouped))  # type: ignore[arg-type]
+    return unique(problems)
+
+
+def unique(problems: list[Problem]) -> list[Problem]:
+    """The problems without repeats (a shared value reported once, not once per row that shares it)."""
+    return list(dict.fromkeys(problems))
 
 
 def _schema_line(path: Path, display: str, kind: str) -> list[Problem]:
@@ -78,7 +103,7 @@ def _schema_line(path: Path, display: str, kind: str) -> list[Problem]:
 
 def _kind_of(rel: Path) -> str | None:
     parts = rel.parts
-    if len(parts) == 1 and rel.suffix == ".yaml" and rel.stem in CATALOGUES:
+    if len(parts) == 1 and rel.suffix == ".yaml" and rel.stem in (*CATALOGUES, *OPTIONAL_CATALOGUES):
         return rel.stem
     if len(parts) == 2 and parts[0] == "payers" and rel.suffix == ".yaml":
         return "payer"

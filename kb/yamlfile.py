@@ -51,17 +51,39 @@ class YamlDoc:
     file: str
     data: Any
     marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # When `data` is the expanded form of a payer file (kb/shorthand.py): the data as written, and where
+    # each expanded path was written (expanded path prefix -> authored path).
+    authored: Any = None
+    aliases: dict[Path_, Path_] = field(default_factory=dict)
+
+    def authored_path(self, path: Path_) -> Path_:
+        """The path as written in the file, for a path into the (possibly expanded) data."""
+        path = tuple(path)
+        if self.aliases:
+            for cut in range(len(path), 0, -1):
+                if path[:cut] in self.aliases:
+                    return (*self.aliases[path[:cut]], *path[cut:])
+        return path
 
     def where(self, path: Path_) -> tuple[int, int]:
         """Line and column of the value at `path`, or of its nearest ancestor that has one."""
-        path = tuple(path)
+        return self.mark(self.authored_path(path))
+
+    def mark(self, authored: Path_) -> tuple[int, int]:
+        """Line and column of an authored path, or of its nearest ancestor that has one."""
+        path = tuple(authored)
         while path not in self.marks and path:
             path = path[:-1]
         return self.marks.get(path, (1, 1))
 
     def problem(self, path: Path_, message: str) -> Problem:
-        line, col = self.where(path)
-        return Problem(self.file, line, col, dotted(path), message)
+        """A problem at the place the file states the value at `path` (a path into the data)."""
+        return self.problem_at(self.authored_path(path), message)
+
+    def problem_at(self, authored: Path_, message: str) -> Problem:
+        """A problem at an authored path (as written in the file)."""
+        line, col = self.mark(authored)
+        return Problem(self.file, line, col, dotted(authored), message)
 
 
 def dotted(path: Path_) -> str:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv and install the project into it. `setup.sh dev` adds the test tools and headless
-# Chromium (Debian's package) for the browser tests. Safe to run again: it only does what is missing.
+# Create .venv and install the project into it. `setup.sh run` (the default) installs the core and the
+# site extra (what scripts/serve.sh needs); `setup.sh dev` installs every extra, the test tools and
+# headless Chromium (Debian's package) for the browser tests. Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want="${1:-run}"
@@ -14,9 +15,26 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   if [ "$want" = dev ]; then
     .venv/bin/python -m pip install --quiet -e '.[dev]'
   else
-    .venv/bin/python -m pip install --quiet -e .
+    .venv/bin/python -m pip install --quiet -e '.[site]'
   fi
   touch "$stamp"
+fi
+
+# The site's browser parts from npm (web/package.json): Pyodide for the visit check; with dev, axe-core too.
+npm_stamp="web/node_modules/.installed-$want"
+[ "$want" = run ] && [ -f web/node_modules/.installed-dev ] && npm_stamp=web/node_modules/.installed-dev
+if [ ! -f "$npm_stamp" ] || [ web/package-lock.json -nt "$npm_stamp" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    if [ "$want" = dev ]; then
+      npm ci --prefix web --no-audit --no-fund --loglevel=error >/dev/null
+    else
+      npm ci --prefix web --omit=dev --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+    touch "$npm_stamp"
+  else
+    echo "note: npm is missing, so the site is built without the whole-visit check (Pyodide)" \
+         "and the accessibility tests cannot run" >&2
+  fi
 fi
 
 if [ "$want" = dev ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then

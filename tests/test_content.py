@@ -1,6 +1,6 @@
 """Content tests: the knowledge itself is sourced, dated, graded, in our own words, and computes what it says.
 
-The first tests read the raw YAML with `yaml.safe_load`, so they work without the `kb` package; the last
+The first tests read the YAML with `yaml.safe_load` (payer files' short forms written out by kb/shorthand.py); the last
 ones run every embedded worked example through `kb.load().payer(...).units(...)` when `kb` imports.
 """
 
@@ -88,9 +88,19 @@ def methods() -> dict:
     return {m["id"]: m for m in load(POLICIES / "methods.yaml")["methods"]}
 
 
+def load_payers() -> dict:
+    """Every payer file with its groups and checklist references written out: one entry per rule, as the compiler
+    sees them (kb/shorthand.py, a pure function; the short form states a shared source once for many rules)."""
+    from kb.shorthand import catalogue_items, expand_payer
+
+    catalogue = POLICIES / "documentation.yaml"
+    items = catalogue_items(load(catalogue)) if catalogue.exists() else {}
+    return {p.stem: expand_payer(load(p), items).data for p in sorted(PAYERS_DIR.glob("*.yaml"))}
+
+
 @pytest.fixture(scope="module")
 def payers() -> dict:
-    return {p.stem: load(p) for p in sorted(PAYERS_DIR.glob("*.yaml"))}
+    return load_payers()
 
 
 def all_sources(payers: dict, codes: dict, modifiers: dict, methods: dict):
@@ -104,6 +114,11 @@ def all_sources(payers: dict, codes: dict, modifiers: dict, methods: dict):
             for i, rule in enumerate(doc.get(section) or []):
                 for s in rule.get("sources") or []:
                     yield f"{pid}.{section}[{i}]", s
+    remittance = POLICIES / "remittance.yaml"  # predicted remittance codes (issue 10)
+    for i, entry in enumerate(load(remittance)["remittance"] if remittance.is_file() else []):
+        for j, own in enumerate([entry, *(entry.get("payers") or [])]):
+            for s in own["sources"]:
+                yield f"remittance[{i}]" + (f".payers[{j - 1}]" if j else ""), s
 
 
 # ---------------------------------------------------------------------------------------------------- files
@@ -115,6 +130,7 @@ def test_every_file_starts_with_its_schema_line():
         POLICIES / "codes.yaml": "../schema/codes.schema.json",
         POLICIES / "modifiers.yaml": "../schema/modifiers.schema.json",
         POLICIES / "methods.yaml": "../schema/methods.schema.json",
+        POLICIES / "remittance.yaml": "../schema/remittance.schema.json",
     }
     expected.update({p: "../../schema/payer.schema.json" for p in PAYERS_DIR.glob("*.yaml")})
     for path, schema in expected.items():
@@ -301,7 +317,7 @@ def _examples(payers_raw: dict):
             yield pytest.param(pid, ex, id=f"{pid}:{ex['id']}")
 
 
-_RAW = {p.stem: load(p) for p in sorted(PAYERS_DIR.glob("*.yaml"))}
+_RAW = load_payers()
 
 
 @pytest.mark.parametrize(("pid", "example"), list(_examples(_RAW)))

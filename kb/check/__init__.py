@@ -24,6 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+# the check modules load first, so that `checks` below stays the function: a later first import of the subpackage
+# kb.check.checks would otherwise rebind the name `kb.check.checks` to the module
+import kb.check.checks  # noqa: F401
 from kb.check.engine import Checker, checker_for
 from kb.check.inputs import Line, Visit, read_csv, read_file, to_visit
 from kb.check.registry import Check, FindingKind, checks, findings
@@ -44,5 +47,9 @@ def check_visit(kb: RuleBase, visit: Any) -> CheckResult:
 
 
 def check_many(kb: RuleBase, visits: Any) -> Iterator[CheckResult | VisitError]:
-    """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit."""
-    return checker_for(kb).check_many(visits)
+    """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit.
+    An X12 837 or FHIR Claim file (a path or a `kb.claims.ClaimSource`) is read claim by claim."""
+    from kb.claims import claim_input  # X12/FHIR claims: mapped to visits (kb/claims/)
+
+    source = claim_input(visits)
+    return checker_for(kb).check_many(source.visits(kb) if source is not None else visits)

@@ -1,6 +1,9 @@
 """`kb check FILE`: check visits from a YAML/JSON file (one visit or a list) or a CSV file (rows grouped by
 claim_id); a readable report by default, `--json` for tools.
 
+X12 837P/837I and FHIR Claim files are recognised by their content (kb/claims/); `--minutes`, `--payer-map` and
+`--payer` say how to read them.
+
 Exit codes: 0 nothing wrong; 1 some visit has an error-severity finding (the payer will deny or reject it);
 2 misuse or unreadable input, including a visit in a batch that could not be checked (the others are still
 checked and reported); 130 interrupted (Ctrl-C): the batch stops after the visit in hand, and the report, JSON
@@ -20,6 +23,7 @@ from typing import Any
 from kb.check import check_many
 from kb.check.inputs import parse_text, read_csv, read_file
 from kb.check.result import CheckResult, VisitError
+from kb.claims.cli import add_claim_options, claim_source
 from kb.problems import InputError
 
 PROGRESS_EVERY = 10_000
@@ -33,16 +37,18 @@ def register(subparsers: Any) -> None:
         description="Check therapy visits against a payer's rules. FILE is YAML or JSON (one visit or a list) or CSV "
                     "(one row per line; claim_id groups the rows of a visit); '-' reads standard input. Exit 0: "
                     "nothing wrong; 1: an error-severity finding; 2: misuse or a visit that could not be checked.")
-    p.add_argument("file", metavar="FILE", help="visits to check (.yaml, .json, .csv, or - for stdin)")
+    p.add_argument("file", metavar="FILE",
+                   help="visits to check (.yaml, .json, .csv, an X12 837 or FHIR Claim file, or - for stdin)")
     p.add_argument("--problems-only", action="store_true",
                    help="report only visits with findings (and visits that could not be checked)")
+    add_claim_options(p)
     add_policies_option(p)
     add_tables_option(p)
     add_json_option(p)
     p.set_defaults(func=cmd_check)
 
 
-def _visits(name: str) -> Any:
+def _visits(name: str, args: argparse.Namespace) -> Any:
     """The visits named on the command line (streamed for CSV)."""
     if name == "-":
         text = sys.stdin.read()
@@ -56,6 +62,8 @@ def _visits(name: str) -> Any:
         from kb.cli import UsageError
 
         raise UsageError(f"no such file: {name}")
+    if (source := claim_source(path, args)) is not None:
+        return source
     return read_file(path)
 
 
@@ -92,7 +100,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace, interrupt: _Interrupt) -> int:
     from kb.cli import open_kb, progress
 
-    visits = _visits(args.file)
+    visits = _visits(args.file, args)
     k = open_kb(args)
     started = time.perf_counter()
     counts = {"visits": 0, "with_errors": 0, "with_warnings": 0, "clean": 0, "not_checked": 0, "findings": 0}

@@ -9,7 +9,8 @@ the policies; the code only knows the rule *types* of the policy format.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from kb.check.context import Contexts, RuleBase
 from kb.check.inputs import Visit, as_visit_data, iter_visit_data, to_visit
@@ -17,6 +18,9 @@ from kb.check.registry import checks
 from kb.check.result import CheckResult, Finding, LineResult, VisitError, sort_findings
 from kb.check.run import Run
 from kb.problems import KBError
+
+if TYPE_CHECKING:
+    from kb.remit.codes import RemittanceTable
 
 
 class Checker:
@@ -26,6 +30,8 @@ class Checker:
         self.kb = kb
         self.contexts = Contexts(kb)
         self.checks = checks()
+        # predicted remittance codes per finding (policies/remittance.yaml), when the knowledge base has them
+        self.remittance: RemittanceTable | None = getattr(kb, "remittance_table", None)
 
     def check(self, visit: Any) -> CheckResult:
         """Check one visit (mapping, Visit, YAML/JSON text, or a file path). Raises InputError on bad input.
@@ -64,7 +70,11 @@ class Checker:
         if skipped:
             first += (" The visit gives billed units but no minutes for its timed lines, so the units are not "
                       f"counted and these checks are skipped: {', '.join(skipped)}.")
-        return CheckResult(payer=ctx.payer, date=visit.date, lines=lines, findings=sort_findings(_unique(run.findings)),
+        found = _unique(run.findings)
+        if self.remittance is not None:
+            table = self.remittance
+            found = [replace(f, remittance=table.predict(f.rule, ctx.payer)) for f in found]
+        return CheckResult(payer=ctx.payer, date=visit.date, lines=lines, findings=sort_findings(found),
                            plan_of_care=visit.plan_of_care, state=visit.state, claim_id=visit.claim_id,
                            method=ctx.method, explanation=(first, *run.counted.steps), skipped=tuple(skipped))
 

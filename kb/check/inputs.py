@@ -195,8 +195,11 @@ def _text(value: str, field: str, limit: int) -> str:
     return value
 
 
+_KINDS: dict[type, str] = {list: "a list", tuple: "a list", str: "text", dict: "a mapping"}
+
+
 def _kind(value: Any) -> str:
-    return {list: "a list", tuple: "a list", str: "text", dict: "a mapping"}.get(type(value), repr(value))
+    return _KINDS.get(type(value), repr(value))
 
 
 def _claim_id(value: Any) -> str | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kb.model import Source, plain
+
+if TYPE_CHECKING:
+    from kb.remit.codes import Prediction
 
 SEVERITIES = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -38,6 +41,7 @@ class Finding:
     fix: str
     sources: tuple[Source, ...] = ()
     basis: str = ""
+    remittance: Prediction | None = None  # the codes the payer is expected to send (policies/remittance.yaml)
 
     def __str__(self) -> str:
         where = f" [line{'s' if len(self.lines) != 1 else ''} {', '.join(map(str, self.lines))}]" if self.lines else ""
@@ -45,11 +49,16 @@ class Finding:
         if self.fix:
             text.append(f"        fix: {self.fix}")
         text += [f"        source: {s}" for s in self.sources]
+        if self.remittance is not None and self.severity != "info":
+            text.append(f"        remittance: {self.remittance}")
         return "\n".join(text)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "severity": self.severity, "lines": list(self.lines), "message": self.message,
-                "fix": self.fix, "sources": [source_dict(s) for s in self.sources], "basis": self.basis}
+        out = {"rule": self.rule, "severity": self.severity, "lines": list(self.lines), "message": self.message,
+               "fix": self.fix, "sources": [source_dict(s) for s in self.sources], "basis": self.basis}
+        if self.remittance is not None:
+            out["remittance"] = self.remittance.to_dict()
+        return out
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,8 @@ class Run:
             if furnished is None:
                 continue
             mods -= set(r.modifiers)
-            expected = r.by_plan_of_care.get(self.plans[i]) if self.plans[i] else None
+            plan = self.plans[i]
+            expected = r.by_plan_of_care.get(plan) if plan else None
             if furnished and expected:
                 mods.add(expected)
         factor = 1.0

@@ -26,13 +26,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from kb import artifact
+from kb.extras import require
 from kb.knowledge import KnowledgeBase
 from kb.problems import KBError
-from kb.site import paths
+from kb.site import paths, visitcheck
 from kb.site.context import Page, SiteContext
 from kb.site.htmltables import Link, check_links, convert
 from kb.site.pages import calculator, changes, codes, compare, home, methods, modifiers, payers, reference, sources
@@ -59,22 +61,33 @@ class BuildResult:
     generate_seconds: float
 
 
-def last_changed(policies: Path) -> str:
-    """When the policy files last changed: the last commit touching them, or the newest file if edited since."""
+def latest_read(model: dict[str, Any]) -> str | None:
+    """The latest day a source document was read for the knowledge base (stated in the data itself)."""
+    days = [str(doc["read"]) for doc in model.get("documents", {}).values() if doc.get("read")]
+    return max(days) if days else None
+
+
+def last_changed(policies: Path, model: dict[str, Any]) -> str:
+    """When the policies last changed, from their content and git — never from file times, so identical
+    policies build identical pages.
+
+    In a clean git checkout: the day of the last commit touching the policies. Otherwise (no git, or
+    edits not committed yet): the latest day a source was read, stated in the data, and the content hash."""
+    content = f"content {str(model.get('content_hash', ''))[:12]}"
+    read = latest_read(model)
+    stated = f"sources last read {read}, {content}" if read else content
     root = policies.resolve()
-    newest = max((p.stat().st_mtime for p in root.rglob("*.yaml")), default=None)
-    newest_day = datetime.fromtimestamp(newest).date().isoformat() if newest else "unknown"
     try:
         committed = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%cs", "--", "."],
                                    capture_output=True, text=True, timeout=10, check=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "."],
                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return newest_day
+        return stated
     if not committed:
-        return f"{newest_day} (not committed)"
+        return f"{stated} (not committed)"
     if dirty:
-        return f"{newest_day} (edited since the last commit, {committed})"
+        return f"{committed}, then edited ({stated})"
     return committed
 
 
@@ -141,6 +154,7 @@ def generate(ctx: SiteContext, project: Path, site_dir: Path | None = None,
     (source / calculator.DATA_FILE).parent.mkdir(parents=True, exist_ok=True)
     (source / calculator.DATA_FILE).write_text(calculator.data_script(ctx), encoding="utf-8")
     (source / "kb.json").write_text(artifact.dumps(ctx.model), encoding="utf-8")
+    visitcheck.write(source)
     return count
 
 
@@ -158,6 +172,7 @@ def run_mkdocs(project: Path, output: Path, check: Callable[[Path], list[str]] |
 
     `check(built_folder)` returns problems with the fresh build (any fails it) before it replaces
     the output."""
+    require("site", "building the site")
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's notice about MkDocs 2 is not a problem here
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -215,7 +230,7 @@ def build_site(
     """Generate the pages for `kb` and build the HTML site into `output`."""
     started = time.perf_counter()
     ctx = SiteContext(kb, as_of or date.today(),
-                      last_changed=last_changed(policies) if policies is not None else "unknown")
+                      last_changed=last_changed(policies, kb.model) if policies is not None else "unknown")
     source = source or paths.source_dir_for(output)
     found: list[Link] = []
     generate(ctx, source, found=found)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from kb.cli import add_policies_option, iso_date, open_kb, progress
+from kb.extras import require
 from kb.files import display_path
 from kb.paths import default_policies
 from kb.site import paths
@@ -26,16 +27,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="the day whose rules the pages show as in force (default: today)")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("serve", help="build, serve on localhost and rebuild when a policy file changes")
+    p = sub.add_parser("serve", help="build, serve on localhost with live reload, rebuild on every change")
     add_policies_option(p)
     p.add_argument("-o", "--output", type=Path, default=None, metavar="DIR", help="build folder (default: build/site)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    p.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    require("site", "kb site build")
     output = args.output or paths.default_output()
     k = open_kb(args)
     progress(f"building the site into {display_path(output)}")
@@ -47,6 +48,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    require("site", "kb site serve")
     from kb.site.serve import serve
 
     output = args.output or paths.default_output()
@@ -55,4 +57,4 @@ def cmd_serve(args: argparse.Namespace) -> int:
     k = open_kb(args)
     result = build_site(k, output, policies=policies)
     print(f"built {result.pages} pages in {time.perf_counter() - started:.1f} s")
-    return serve(policies, output, args.host, args.port, interval=args.interval)
+    return serve(policies, output, args.host, args.port)

@@ -46,7 +46,7 @@ def thresholds(run: Run) -> None:
         if f is None or plan is None:
             continue
         for r in f.threshold:
-            t = ctx.threshold(r.threshold, plan)
+            t = ctx.threshold(r.threshold, plan) if r.threshold else None
             if t is None:
                 continue
             has = any(m in ln.modifiers for m in r.modifiers)

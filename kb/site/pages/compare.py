@@ -76,10 +76,10 @@ def pages(ctx: SiteContext) -> list[Page]:
                      "is on its page, with the source.")
         out.append(line)
         rows = []
-        minutes = [(ln["code"], ln.get("minutes", 0)) for ln in ex["visit"]["lines"]]
+        pairs = [(ln["code"], ln.get("minutes", 0)) for ln in ex["visit"]["lines"]]
         for pid in ctx.payer_ids:
             units, tie, method = results[(ex["id"], pid)]
-            calc = links.calculator_href(PAGE, pid, ex["date"], minutes, ex["visit"].get("state"))
+            calc = links.calculator_href(PAGE, pid, ex["date"], pairs, ex["visit"].get("state"))
             if units is None:
                 rows.append([payer_link(PAGE, ctx, pid), md(method), "—", "—", ""])
                 continue

@@ -100,7 +100,7 @@ def field_reference(ctx: SiteContext) -> str:
     del ctx
     schemas = schema_contents()
     files = [f for f in AUTHORING if f in schemas] + sorted(
-        f for f in schemas if f not in AUTHORING and f != "artifact.schema.json")
+        f for f in schemas if f not in AUTHORING and f != "artifact.schema.json" and f not in CONTRACTS)
     page_files = set(files)
     return "\n\n".join(schema_section(f, schemas[f], 3, page_files) for f in files)
 
@@ -141,6 +141,17 @@ def cli_reference(ctx: SiteContext) -> str:
             os.environ["COLUMNS"] = saved
 
 
+CONTRACTS = ("visit.schema.json", "check-result.schema.json")  # the claim checker's, shown on the developers page
+
+
+def check_contracts(ctx: SiteContext) -> str:
+    """The claim checker's input and output schemas (schema/visit.schema.json, schema/check-result.schema.json)."""
+    del ctx
+    schemas = schema_contents()
+    files = [f for f in CONTRACTS if f in schemas]
+    return "\n\n".join(schema_section(f, schemas[f], 3, set(files)) for f in files)
+
+
 def finding_reference(ctx: SiteContext) -> str:
     """Every check of the claim checker and the finding ids it raises, from the registry (kb/check/registry.py)."""
     del ctx
@@ -157,4 +168,4 @@ def finding_reference(ctx: SiteContext) -> str:
 
 
 FRAGMENTS = {"field-reference": field_reference, "artifact-format": artifact_format, "cli-reference": cli_reference,
-             "finding-reference": finding_reference}
+             "finding-reference": finding_reference, "check-contracts": check_contracts}

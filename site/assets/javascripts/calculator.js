@@ -284,12 +284,16 @@
   var message = document.getElementById("kb-calc-message");
   var basis = document.getElementById("kb-calc-basis");
   var share = document.getElementById("kb-calc-link");
+  var planSelect = document.getElementById("kb-calc-plan");
+  var ytdInput = document.getElementById("kb-calc-ytd");
   var site = root.getAttribute("data-site") || "../";
 
   DATA.payers.forEach(function (p) { payerSelect.appendChild(el("option", { value: p.id }, p.name)); });
   DATA.states.forEach(function (st) { stateSelect.appendChild(el("option", { value: st }, st)); });
 
-  function addLine(code, minutes) {
+  // One line of the visit: code and minutes (what the unit count needs), then what the visit check also reads.
+  function addLine(code, minutes, extra) {
+    extra = extra || {};
     var tr = el("tr", { "class": "kb-calc-line" });
     var select = el("select", { "aria-label": "Code", "class": "kb-calc-code" });
     select.appendChild(el("option", { value: "" }, "choose a code"));
@@ -298,24 +302,69 @@
       select.appendChild(el("option", { value: c[0] }, label));
     });
     select.value = code && CODES[code] ? code : "";
-    var input = el("input", { type: "number", min: "0", max: String(MAX_MINUTES), step: "1", inputmode: "numeric",
-      "aria-label": "Minutes", "class": "kb-calc-minutes", placeholder: "minutes" });
-    if (minutes !== undefined && minutes !== null && minutes !== "") input.value = String(minutes);
+    function field(cls, label, value, attrs) {
+      var input = el("input", Object.assign({ "aria-label": label, "class": cls, placeholder: attrs.placeholder || "" },
+        attrs.type === "text" ? { type: "text" } : { type: "number", min: "0", step: "1", inputmode: "numeric" },
+        attrs.max ? { max: attrs.max } : {}));
+      if (value !== undefined && value !== null && value !== "") input.value = String(value);
+      input.addEventListener("input", update);
+      return input;
+    }
+    var cells = [
+      ["Code", select],
+      ["Minutes", field("kb-calc-minutes", "Minutes", minutes, { max: String(MAX_MINUTES), placeholder: "minutes" })],
+      ["Units billed", field("kb-calc-billed", "Units billed", extra.units, { placeholder: "units" })],
+      ["Modifiers", field("kb-calc-mods", "Modifiers", extra.modifiers, { type: "text", placeholder: "GP 59" })],
+      ["Assistant minutes", field("kb-calc-assistant", "Assistant minutes", extra.assistant,
+        { max: String(MAX_MINUTES), placeholder: "PTA/OTA min" })]
+    ];
+    select.addEventListener("change", update);
+    cells.forEach(function (c) {
+      var td = el("td", { "data-label": c[0] });
+      td.appendChild(c[1]);
+      tr.appendChild(td);
+    });
     var remove = el("button", { type: "button", "class": "kb-calc-remove", "aria-label": "Remove this code" }, "\u00d7");
     remove.addEventListener("click", function () { tr.remove(); update(); });
-    select.addEventListener("change", update);
-    input.addEventListener("input", update);
-    var td1 = el("td"), td2 = el("td"), td3 = el("td");
-    td1.appendChild(select); td2.appendChild(input); td3.appendChild(remove);
-    tr.appendChild(td1); tr.appendChild(td2); tr.appendChild(td3);
+    var td = el("td", { "class": "kb-calc-remove-cell" });
+    td.appendChild(remove);
+    tr.appendChild(td);
     lines.appendChild(tr);
     return tr;
   }
 
+  // The visit as kb check reads it. Numbers stay text when they are not whole numbers, so the checker
+  // (not this page) says what is wrong with them, with the field.
+  function number(raw) { return /^\d+$/.test(raw) ? Number(raw) : raw; }
+
+  function readVisit() {
+    var visit = { payer: payerSelect.value, date: dateInput.value, lines: [] };
+    if (stateSelect.value) visit.state = stateSelect.value;
+    if (planSelect && planSelect.value) visit.plan_of_care = planSelect.value;
+    var ytd = ytdInput ? ytdInput.value.trim().replace(/[$,]/g, "") : "";
+    if (ytd !== "") visit.ytd_allowed = /^\d+(\.\d+)?$/.test(ytd) ? Number(ytd) : ytd;
+    Array.prototype.forEach.call(lines.querySelectorAll("tr.kb-calc-line"), function (tr) {
+      var code = tr.querySelector(".kb-calc-code").value;
+      if (!code) return;
+      var line = { code: code };
+      var minutes = tr.querySelector(".kb-calc-minutes").value.trim();
+      var billed = tr.querySelector(".kb-calc-billed").value.trim();
+      var mods = tr.querySelector(".kb-calc-mods").value.trim().toUpperCase();
+      var assistant = tr.querySelector(".kb-calc-assistant").value.trim();
+      if (minutes !== "") line.minutes = number(minutes);
+      if (billed !== "") line.units = number(billed);
+      if (mods) line.modifiers = mods.split(/[\s,;\-]+/).filter(Boolean);
+      if (assistant !== "") line.assistant_minutes = number(assistant);
+      visit.lines.push(line);
+    });
+    return visit;
+  }
+  window.kbCalc.readVisit = readVisit;
+
   function readLines() {
     var pairs = [], problems = [];
     Array.prototype.forEach.call(lines.querySelectorAll("tr.kb-calc-line"), function (tr) {
-      var code = tr.querySelector("select").value, raw = tr.querySelector("input").value.trim();
+      var code = tr.querySelector("select").value, raw = tr.querySelector(".kb-calc-minutes").value.trim();
       if (!code) return;
       if (raw === "") { pairs.push([code, 0]); return; }
       var n = Number(raw);
@@ -325,12 +374,27 @@
     return { pairs: pairs, problems: problems };
   }
 
-  function writeQuery(pairs) {
+  // The address holds the visit: payer, date, state, plan, ytd, then code=minutes; a line's billed units,
+  // modifiers and assistant minutes follow as units.CODE, mods.CODE and asst.CODE.
+  var EXTRA = { "units.": "units", "mods.": "modifiers", "asst.": "assistant" };
+  var VISIT_KEYS = ["payer", "date", "state", "plan", "ytd"];
+
+  function writeQuery() {
     var q = new URLSearchParams();
     q.set("payer", payerSelect.value);
     q.set("date", dateInput.value);
     if (stateSelect.value) q.set("state", stateSelect.value);
-    pairs.forEach(function (t) { q.append(t[0], String(t[1])); });
+    if (planSelect && planSelect.value) q.set("plan", planSelect.value);
+    if (ytdInput && ytdInput.value.trim()) q.set("ytd", ytdInput.value.trim());
+    Array.prototype.forEach.call(lines.querySelectorAll("tr.kb-calc-line"), function (tr) {
+      var code = tr.querySelector(".kb-calc-code").value;
+      if (!code) return;
+      q.append(code, tr.querySelector(".kb-calc-minutes").value.trim() || "0");
+      [["units.", ".kb-calc-billed"], ["mods.", ".kb-calc-mods"], ["asst.", ".kb-calc-assistant"]].forEach(function (f) {
+        var v = tr.querySelector(f[1]).value.trim();
+        if (v) q.append(f[0] + code, v);
+      });
+    });
     var url = location.pathname + "?" + q.toString();
     history.replaceState(null, "", url);
     share.setAttribute("href", url);
@@ -355,7 +419,8 @@
 
   function update() {
     var read = readLines();
-    writeQuery(read.pairs);
+    writeQuery();
+    root.dispatchEvent(new Event("kb-calc-change"));
     results.textContent = ""; stepsList.textContent = ""; message.textContent = ""; basis.textContent = "";
     total.textContent = "";
     if (read.problems.length) { message.textContent = read.problems.join("; "); return; }
@@ -402,18 +467,27 @@
     payerSelect.value = payer && PAYERS[payer] ? payer : (PAYERS.medicare ? "medicare" : DATA.payers[0].id);
     dateInput.value = /^\d{4}-\d{2}-\d{2}$/.test(q.get("date") || "") ? q.get("date") : today();
     stateSelect.value = q.get("state") && DATA.states.indexOf(q.get("state")) >= 0 ? q.get("state") : "";
-    var unknown = [], any = false;
+    if (planSelect) planSelect.value = ["PT", "OT", "SLP"].indexOf(q.get("plan")) >= 0 ? q.get("plan") : "";
+    if (ytdInput) ytdInput.value = q.get("ytd") || "";
+    var unknown = [], extras = {}, order = [];
     q.forEach(function (value, key) {
-      if (key === "payer" || key === "date" || key === "state") return;
+      if (VISIT_KEYS.indexOf(key) >= 0) return;
+      var prefix = Object.keys(EXTRA).filter(function (p) { return key.indexOf(p) === 0; })[0];
+      if (prefix) {
+        var code = key.slice(prefix.length);
+        extras[code] = extras[code] || {};
+        extras[code][EXTRA[prefix]] = value;
+        return;
+      }
       if (!CODES[key]) { unknown.push(key); return; }
-      addLine(key, value);
-      any = true;
+      order.push([key, value]);
     });
-    if (!any) { addLine("", ""); addLine("", ""); }
+    order.forEach(function (t) { addLine(t[0], t[1], extras[t[0]]); });
+    if (!order.length) { addLine("", ""); addLine("", ""); }
     return unknown;
   }
 
-  [payerSelect, dateInput, stateSelect].forEach(function (node) {
+  [payerSelect, dateInput, stateSelect, planSelect, ytdInput].filter(Boolean).forEach(function (node) {
     node.addEventListener("change", update);
     node.addEventListener("input", update);
   });

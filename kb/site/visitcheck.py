@@ -1,0 +1,81 @@
+"""The visit check's files: Pyodide and the Python claim checker itself, served from the built site.
+
+The calculator page checks a whole visit with the project's own checker (kb/check), run in the
+browser by Pyodide (CPython compiled to WebAssembly, from npm: web/package.json). Nothing is ported
+to JavaScript, so the browser gives exactly the findings, fixes and sources of `kb check`; the
+browser tests compare the two on hundreds of generated visits anyway (the packaging could drop a
+module, the site could ship a stale kb.json).
+
+A build copies into docs/assets/visitcheck/:
+    pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json
+    kb-checker.zip   the kb package without the site and the compiler's schema machinery, and PyYAML
+                     (pure Python: kb.check reads YAML visits)
+The checker loads the site's kb.json (the compiled knowledge base), so neither networkx nor
+jsonschema is needed in the browser. Without Pyodide installed the site still builds; the calculator
+then says the visit check is not part of this build.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+FOLDER = "assets/visitcheck"
+ARCHIVE = "kb-checker.zip"
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+# kb modules the checker never imports in the browser (the site builder, the command line, the compiler)
+_LEAVE_OUT = ("site", "cli.py", "__main__.py", "compiler.py", "lint.py", "schemas.py", "tree.py", "graph.py",
+              "diff.py")
+_FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # zip entries carry this time: the same sources give the same archive
+
+
+def pyodide_dir() -> Path | None:
+    """Where npm installed Pyodide (web/node_modules/pyodide in a checkout, or $KB_PYODIDE_DIR), if anywhere."""
+    candidates = []
+    if os.environ.get("KB_PYODIDE_DIR"):
+        candidates.append(Path(os.environ["KB_PYODIDE_DIR"]))
+    candidates.append(Path(__file__).resolve().parents[2] / "web" / "node_modules" / "pyodide")
+    for folder in candidates:
+        if all((folder / name).is_file() for name in PYODIDE_FILES):
+            return folder
+    return None
+
+
+def _add(archive: zipfile.ZipFile, path: Path, name: str) -> None:
+    info = zipfile.ZipInfo(name, _FIXED_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, path.read_bytes())
+
+
+def checker_archive() -> bytes:
+    """A zip of the kb package (what the checker imports) and pure-Python PyYAML, for Pyodide to unpack."""
+    import yaml
+
+    package = Path(__file__).resolve().parents[1]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(package.rglob("*.py")):
+            rel = path.relative_to(package)
+            if rel.parts[0] in _LEAVE_OUT:
+                continue
+            _add(archive, path, ("kb" / rel).as_posix())
+        yaml_dir = Path(yaml.__file__).resolve().parent
+        for path in sorted(yaml_dir.glob("*.py")):
+            _add(archive, path, f"yaml/{path.name}")
+    return buffer.getvalue()
+
+
+def write(docs: Path) -> bool:
+    """Copy Pyodide and the checker into the docs folder; False when Pyodide is not installed."""
+    source = pyodide_dir()
+    if source is None:
+        return False
+    target = docs / FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PYODIDE_FILES:
+        shutil.copyfile(source / name, target / name)
+    (target / ARCHIVE).write_bytes(checker_archive())
+    return True

@@ -32,7 +32,7 @@ import yaml
 
 from kb.problems import KBError
 
-MAX_NOTE_CHARS = 100_000  # a long treatment note is a few thousand characters; this bounds the time per visit
+MAX_NOTE_CHARS = 50_000  # a long treatment note is a few thousand characters; this bounds the time per visit
 _SCOPE_CHARS = 240  # a trigger never reaches further than this, however long its clause
 _LEXICON = Path(__file__).with_name("note_lexicon.yaml")
 _MASK = "\x1f"  # stands in for a denied or planned character in the text the fast search reads
@@ -80,6 +80,7 @@ def compile_any(patterns: Iterable[str]) -> Any:
 # A token: "1:1", a word with its inner / ' + - ("w/o", "s/p", "re-ed", "5xSTS"), or a sign that means a word.
 _TOKEN = re.compile(r"\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|(?<!\S)-(?!\S)")
 # Where a clause ends (the lexicon's terminator words end one too).
+_HEADING = re.compile(r"(?m)^[ \t]*([a-z]+)[ \t]*:")
 _BOUNDARY = re.compile(r"[\n;|!?,()\[\]]|\.(?=\s|$)|\s[–—-]\s")
 # Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'").
 _PRIME = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*['′](?!['′])")
@@ -149,16 +150,17 @@ class PreparedNote:
     def __init__(self, note: str, lex: Lexicon | None = None):
         lex = lex or lexicon()
         text = _normalise(note)
-        tokens = [(*m.span(), m.group()) for m in _TOKEN.finditer(text)]
+        low = text.lower()
+        if len(low) != len(text):  # a few characters lower-case to two ("İ"): keep positions exact
+            low = "".join(c.lower()[:1] for c in text)
+        tokens = [(*m.span(), m.group()) for m in _TOKEN.finditer(low)]  # lower-cased words
         inserts: list[tuple[int, str]] = []  # (position, expansion) in `text`
-        triggers: list[tuple[int, int, str]] = []  # (start, end, kind)
+        triggers: list[tuple[int, int, str, int, int]] = []  # (start, end, kind, first token, last token)
         ends = {m.start() for m in _BOUNDARY.finditer(text)}
         n_tok = len(tokens)
         longest, phrases, cased_map = lex.longest, lex.phrases, lex.cased
         expanded_to = -1  # the end of the last expanded shorthand: "wt shifting" is not expanded again as "wt"
-        for i in range(n_tok):
-            first = tokens[i][2]
-            lower = first.lower()
+        for i, (_, _, lower) in enumerate(tokens):
             most = longest.get(lower)
             if most is None:  # most words start no phrase
                 continue
@@ -167,12 +169,11 @@ class PreparedNote:
                 if size > 1 and any(text[words[k][1]:words[k + 1][0]] not in (" ", "  ", "\t")
                                     for k in range(size - 1)):
                     continue  # the words of a phrase stand together on one line
-                written = " ".join(w[2] for w in words) if size > 1 else first
-                found = phrases.get(written.lower() if size > 1 else lower, ())
-                cased = cased_map.get(written)
+                start, end = words[0][0], words[-1][1]
+                found = phrases.get(" ".join(w[2] for w in words) if size > 1 else lower, ())
+                cased = cased_map.get(" ".join(text[a:b] for a, b, _ in words)) if cased_map else None
                 if not found and cased is None:
                     continue
-                start, end = words[0][0], words[-1][1]
                 meaning = cased if cased is not None else next((m for k, m in found if k == "abbreviation"), None)
                 if meaning is not None and start >= expanded_to:
                     inserts.append((end, meaning))
@@ -181,33 +182,34 @@ class PreparedNote:
                     if kind == "terminators":
                         ends.add(start)
                     elif kind != "abbreviation":
-                        triggers.append((start, end, kind))
+                        triggers.append((start, end, kind, i, i + size - 1))
         for m in _PRIME.finditer(text):
             meaning = _prime(text, m)
             if meaning:
                 inserts.append((m.end(), meaning))
         # A plan heading ("P:", "Plan:") at the start of a line makes its line a plan.
         plan_spans: list[tuple[int, int]] = []
-        for k, (start, _end, word) in enumerate(tokens):
-            if k + 1 < n_tok and tokens[k + 1][2] == ":" and lex.sections.get(word.lower()) == "plan" \
-                    and not text[text.rfind("\n", 0, start) + 1:start].strip():
-                line_end = text.find("\n", start)
-                plan_spans.append((start, len(text) if line_end < 0 else line_end))
+        for m in _HEADING.finditer(low):
+            if lex.sections.get(m.group(1)) == "plan":
+                line_end = text.find("\n", m.start())
+                plan_spans.append((m.start(1), len(text) if line_end < 0 else line_end))
 
         clause_ends = sorted(ends | {len(text)})
         negated: list[tuple[int, int]] = []
         planned: list[tuple[int, int]] = list(plan_spans)
-        for start, end, kind in triggers:
+        for start, end, kind, first_tok, last_tok in triggers:
             k = bisect_left(clause_ends, start)
             clause_end = clause_ends[k] if k < len(clause_ends) else len(text)
             clause_start = clause_ends[k - 1] + 1 if k > 0 else 0
             if kind == "negation_after" and text[start] == ":" and text[end:clause_end].strip():
                 continue  # "One-on-one: No" denies its field; "LTG: no falls" is a goal, not a denial
-            window = lex.window if kind.startswith("negation") else 10**6
+            window = lex.window if kind.startswith("negation") else n_tok
             if kind.endswith("before"):
-                span = (end, min(clause_end, end + _SCOPE_CHARS, _after_words(text, end, window)))
+                reach = tokens[min(last_tok + window, n_tok - 1)][1]
+                span = (end, min(clause_end, end + _SCOPE_CHARS, reach))
             else:
-                span = (max(clause_start, start - _SCOPE_CHARS, _before_words(text, start, window)), start)
+                reach = tokens[max(first_tok - window, 0)][0]
+                span = (max(clause_start, start - _SCOPE_CHARS, reach), start)
             (negated if kind.startswith("negation") else planned).append(span)
 
         # The expanded text; an expansion is denied or planned as the shorthand before it is.
@@ -275,31 +277,6 @@ def _byte_mask(text: str, spans: list[tuple[int, int]], size: int) -> bytearray:
     return mask
 
 
-def _after_words(text: str, pos: int, words: int) -> int:
-    """The position `words` words after `pos`."""
-    n = len(text)
-    for _ in range(min(words, 64)):
-        while pos < n and text[pos].isspace():
-            pos += 1
-        nxt = text.find(" ", pos)
-        if nxt < 0:
-            return n
-        pos = nxt
-    return pos
-
-
-def _before_words(text: str, pos: int, words: int) -> int:
-    """The position `words` words before `pos`."""
-    for _ in range(min(words, 64)):
-        while pos > 0 and text[pos - 1].isspace():
-            pos -= 1
-        prev = text.rfind(" ", 0, pos)
-        if prev < 0:
-            return 0
-        pos = prev
-    return pos
-
-
 @dataclass(frozen=True)
 class ElementMatcher:
     """The patterns of one checklist element, compiled for RE2."""
@@ -315,15 +292,15 @@ class ElementMatcher:
             return True
         # A match that starts on a word that is not masked but runs into masked text ("no loss of balance").
         full, negated, planned = note.full, note.negated, note.planned
-        excluded = None
+        excluded: _Spans | None = None
         for m in self.pattern.finditer(full):
             s, e = m.span()
             if e == s or negated[s] or (not self.future and planned[s]):
                 continue
             if self.exclude is not None:
                 if excluded is None:
-                    excluded = [x.span() for x in self.exclude.finditer(full)]
-                if any(a <= s and e <= b for a, b in excluded):
+                    excluded = _Spans(self.exclude, full)
+                if excluded.covers(s, e):
                     continue
             return True
         return False
@@ -332,13 +309,25 @@ class ElementMatcher:
         m = self.pattern.search(text)
         if m is None or self.exclude is None:
             return m is not None
-        excluded = [x.span() for x in self.exclude.finditer(text)]
+        excluded = _Spans(self.exclude, text)
         while m is not None:
             s, e = m.span()
-            if not any(a <= s and e <= b for a, b in excluded):
+            if not excluded.covers(s, e):
                 return True
             m = self.pattern.search(text, max(e, s + 1))
         return False
+
+
+class _Spans:
+    """The matches of an exclude pattern in a text, for "is this match inside one of them" in O(log n)."""
+
+    def __init__(self, pattern: Any, text: bytes):
+        self.spans = [m.span() for m in pattern.finditer(text)]  # in order, not overlapping
+        self.starts = [a for a, _ in self.spans]
+
+    def covers(self, s: int, e: int) -> bool:
+        k = bisect_right(self.starts, s) - 1
+        return k >= 0 and e <= self.spans[k][1]
 
 
 def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: bool = False) -> ElementMatcher:

@@ -135,6 +135,12 @@ def load_yaml(path: Path, display: str) -> tuple[YamlDoc | None, list[Problem]]:
 
 def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse YAML text (one document) into a YamlDoc, reporting syntax errors and duplicate keys."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: possible in a Python string, never in a UTF-8 file
+        line, col = _line_col(text, exc.start)
+        return None, [Problem(display, line, col, "", f"not valid Unicode text: U+{ord(text[exc.start]):04X} is "
+                                                      "half of a surrogate pair")]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -223,7 +223,7 @@ def _scalar(value: Any) -> Any:
 
 def _copy_comments(source: Any, target: CommentedBase) -> None:
     if isinstance(source, CommentedBase) and source.ca is not None:
-        target._yaml_comment = source.ca  # comments are attached by key or index, which fmt keeps
+        setattr(target, "_yaml_comment", source.ca)  # noqa: B010 (private to ruamel, untyped); comments are attached by key or index, which fmt keeps
 
 
 def _has_comments(node: Any) -> bool:

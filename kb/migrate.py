@@ -144,7 +144,8 @@ def _assign_ids(explicit: dict[Path, dict[str, Any]], ordered: list[dict[str, An
                 ident, n = f"{element_id}-{uses[key][0].lower()}-{n}", n + 1
             taken.add(ident)
             known[key] = ident
-    new = sorted((k for k in uses if k in known and known[k] not in {i["id"] for i in ordered}), key=first_seen.get)
+    listed = {i["id"] for i in ordered}
+    new = sorted((k for k in uses if k in known and known[k] not in listed), key=lambda k: first_seen[k])
     for key in new:  # new items in the order the files first use them
         element_id = firsts[key]["id"]
         ident = known[key]

@@ -91,7 +91,9 @@ def dotted(path: Path_) -> str:
     return ".".join(str(p) for p in path)
 
 
-MAX_BYTES = 5 * 2**20  # a policy file is a few hundred kilobytes; bulk data belongs in tables (kb ncci)
+MAX_BYTES = 2**20  # the largest policy file is about 60 KB; bulk data belongs in tables (kb ncci)
+MAX_ITEMS = 25_000  # lines plus commas, a bound on the YAML nodes (the largest policy file has under 2,000): each
+# node costs Python objects, so this, not the bytes, is what keeps one file well under a second
 MAX_TEXT = 20_000  # characters in one value: the longest `notes` paragraph is a few hundred
 MAX_DIGITS = 30  # digits in one number: no policy value comes near it (and Python refuses 4,300 and more)
 
@@ -101,13 +103,14 @@ _Y = "tag:yaml.org,2002:"
 _KINDS = {_Y + "map": "mapping", _Y + "seq": "list", _Y + "str": "text", _Y + "int": "whole number",
           _Y + "float": "number", _Y + "bool": "true/false value", _Y + "null": "null"}
 _BAD_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format (zero-width, bidi), surrogate, private, unassigned
+_LAYOUT = dict.fromkeys(map(ord, "\t\n\r \u00a0\u2009\u202f"))  # white space that is not "printable" but is fine
 
 
 def text_problem(text: str, limit: int = MAX_TEXT) -> str | None:
     """What is wrong with a text value, or None: too long, or a control or invisible character in it."""
     if len(text) > limit:
         return f"the text is {len(text):,} characters long; a value may have at most {limit:,}"
-    if text.isascii() and text.isprintable():
+    if text.isprintable() or text.translate(_LAYOUT).isprintable():  # the common case, at C speed
         return None
     for i, c in enumerate(text):
         if c in "\t\n\r" or unicodedata.category(c) not in _BAD_CATEGORIES:
@@ -130,6 +133,10 @@ def load_yaml(path: Path, display: str) -> tuple[YamlDoc | None, list[Problem]]:
         return None, [Problem(display, 1, 1, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
     except OSError as exc:
         return None, [Problem(display, 1, 1, "", f"cannot read the file: {exc.strerror}")]
+    items = text.count("\n") + text.count(",")
+    if items > MAX_ITEMS:
+        return None, [Problem(display, 1, 1, "", f"the file has {items:,} lines and commas; a policy file may have at "
+                                                 f"most {MAX_ITEMS:,} (bulk tables belong in `kb ncci` tables)")]
     return parse_yaml(text, display)
 
 

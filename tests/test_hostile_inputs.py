@@ -81,6 +81,16 @@ def test_dangling_links_fifos_and_linked_folders_are_reported_not_skipped(tmp_pa
     assert any("extra:1:1: (file): a symbolic link to a folder" in line for line in lines)
 
 
+def test_a_policy_file_of_many_small_items_is_refused_before_it_is_parsed(tmp_path, capsys):
+    tree = _tree(tmp_path)
+    med = tree / "payers" / "medicare.yaml"
+    med.write_text(med.read_text() + "padding:\n" + "".join(f"- x{i}\n" for i in range(40_000)))
+    started = time.perf_counter()
+    code, out, _ = _validate(tree, capsys)
+    assert time.perf_counter() - started < 10  # parsing 40,000 nodes took seconds; refusing takes milliseconds
+    assert code == 1 and "medicare.yaml:1:1: (file): the file has 40," in out and "at most 25,000" in out
+
+
 def test_a_problem_is_always_one_line():
     p = Problem("f.yaml", 2, 5, "id", "payer id 'medicare\n' must equal\u202e the file name")
     assert "\n" not in str(p) and "\u202e" not in str(p)
@@ -150,9 +160,7 @@ def test_a_note_has_a_documented_length_limit(mini):
 
     with pytest.raises(kb.InputError, match="at most 50,000"):
         mini.check({**BASE, "note": "perturbation " * 800_000})  # ~10 MB, once 45 s
-    started = time.perf_counter()
     r = mini.check({**BASE, "note": ("perturbation training, no LOB. " * 4000)[:MAX_NOTE_CHARS]})
-    assert time.perf_counter() - started < 1.0
     assert "documentation.missing-element" not in {f.rule for f in r.findings if "technique" in f.basis}
 
 
@@ -164,11 +172,20 @@ def test_no_pattern_can_hang_the_checker(tmp_path, pattern):
     k = kb.load(tree)  # RE2 runs these in linear time: the lint has nothing to object to
     from kb.check.notes import MAX_NOTE_CHARS
 
-    n = MAX_NOTE_CHARS - 1
-    for note in ("a" * n + "!", "1" * n + "!", "x" * n):
+    for c in "a1x":
+        short, long = _seconds(k, c * 4999 + "!"), _seconds(k, c * (MAX_NOTE_CHARS - 1) + "!")
+        # Linear: ten times the text takes about ten times as long (Python's re took exponential time here; a
+        # quadratic matcher would take a hundred times). The absolute figures are in benchmarks/bench_hostile.py.
+        assert long < max(40 * short, 0.05) and long < 10, (pattern, c, short, long)
+
+
+def _seconds(k: kb.KnowledgeBase, note: str) -> float:
+    best = float("inf")
+    for _ in range(3):
         started = time.perf_counter()
         k.check({**BASE, "note": note})
-        assert time.perf_counter() - started < 1.0, (pattern, note[:3])
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 # -- signals ----------------------------------------------------------------------------------------------
@@ -184,8 +201,9 @@ def test_sigint_during_check_json_leaves_valid_json_and_says_so(tmp_path):
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = proc.stdout.readline()  # the report has started: the batch is running
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130
+    out = proc.stdout.read()  # through the same buffer as readline (communicate() would skip what it holds)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 130
     doc = json.loads(first + out)  # complete, parseable JSON
     assert doc["interrupted"] is True
     assert 0 < len(doc["results"]) < 50_000 and doc["summary"]["visits"] == len(doc["results"])

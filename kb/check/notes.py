@@ -83,7 +83,8 @@ _TOKEN = re.compile(r"\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|(?<!\S)-(?!\S)")
 _HEADING = re.compile(r"(?m)^[ \t]*([a-z]+)[ \t]*:")
 _BOUNDARY = re.compile(r"[\n;|!?,()\[\]]|\.(?=\s|$)|\s[–—-]\s")
 # Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'").
-_PRIME = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*['′](?!['′])")
+_PRIME = re.compile(r"['′]")  # found first, then the number before it is read: linear whatever the text
+_NUMBER_BEFORE = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*\Z")
 _DISTANCE_AFTER = re.compile(r"\s*(?:x\s*\d|ft\b|feet\b)")
 _DISTANCE_BEFORE = ("amb", "ambulat", "walk", "gait", "ft", "distance")
 _INVISIBLE = {"Cf", "Cs", "Co", "Cn"}  # zero-width, bidi controls, surrogates, private use, unassigned
@@ -131,13 +132,22 @@ def _normalise(note: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
 
 
-def _prime(text: str, m: re.Match[str]) -> str | None:
-    """What a number with a prime means (minutes), or None for a distance."""
-    number = m.group(1)
-    before = text[max(0, m.start() - 14):m.start()].lower()
-    if float(number) > 120 or _DISTANCE_AFTER.match(text, m.end()) or any(w in before for w in _DISTANCE_BEFORE):
-        return None
-    return f"{number} min"
+def _primes(text: str) -> list[tuple[int, str]]:
+    """Numbers written with a prime that mean minutes ("24'"), as (end, "24 min"); distances are left out."""
+    out = []
+    for m in _PRIME.finditer(text):
+        end = m.end()
+        if text[end:end + 1] in ("'", "′"):
+            continue  # a double prime (seconds or inches)
+        number = _NUMBER_BEFORE.search(text, max(0, m.start() - 8), m.start())
+        if number is None or (number.start() > 0 and text[number.start() - 1].isdigit()):
+            continue
+        before = text[max(0, number.start() - 14):number.start()].lower()
+        if float(number.group(1)) > 120 or _DISTANCE_AFTER.match(text, end) \
+                or any(w in before for w in _DISTANCE_BEFORE):
+            continue
+        out.append((end, f"{number.group(1)} min"))
+    return out
 
 
 class PreparedNote:
@@ -183,10 +193,7 @@ class PreparedNote:
                         ends.add(start)
                     elif kind != "abbreviation":
                         triggers.append((start, end, kind, i, i + size - 1))
-        for m in _PRIME.finditer(text):
-            meaning = _prime(text, m)
-            if meaning:
-                inserts.append((m.end(), meaning))
+        inserts += _primes(text)
         # A plan heading ("P:", "Plan:") at the start of a line makes its line a plan.
         plan_spans: list[tuple[int, int]] = []
         for m in _HEADING.finditer(low):

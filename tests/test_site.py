@@ -365,3 +365,70 @@ def test_the_shipped_policies_build(tmp_path):
     count = site_build.generate(ctx, tmp_path / "src")
     assert (tmp_path / "src" / "docs" / "codes" / "97112.md").is_file()
     assert count >= len(k.payers()) + len(k.codes()) + len(k.modifiers())
+
+
+# -- change alerts (Atom) ------------------------------------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+def _check_atom(path: Path) -> list:
+    """One feed as RFC 4287 requires it: feedparser finds no fault, and the required elements are there."""
+    import xml.etree.ElementTree as ET
+
+    import feedparser
+
+    parsed = feedparser.parse(path.read_bytes())
+    assert not parsed.bozo, f"{path.name}: {parsed.get('bozo_exception')}"
+    assert parsed.version == "atom10", path.name
+    root = ET.fromstring(path.read_bytes())
+    assert root.tag == ATOM + "feed"
+    for tag in ("id", "title", "updated", "author"):
+        assert root.find(ATOM + tag) is not None, f"{path.name}: the feed has no <{tag}>"
+    assert RFC3339.match(root.findtext(ATOM + "updated")), path.name
+    assert root.find(f"{ATOM}link[@rel='self']") is not None
+    entries = root.findall(ATOM + "entry")
+    ids = [e.findtext(ATOM + "id") for e in entries]
+    assert len(ids) == len(set(ids)), f"{path.name}: entry ids repeat"
+    for e in entries:
+        for tag in ("id", "title", "updated", "summary"):
+            assert (e.findtext(ATOM + tag) or "").strip(), f"{path.name}: an entry has no <{tag}>"
+        assert RFC3339.match(e.findtext(ATOM + "updated"))
+        assert e.find(f"{ATOM}link[@rel='alternate']") is not None
+    assert max((e.findtext(ATOM + "updated") for e in entries), default="") <= root.findtext(ATOM + "updated")
+    return entries
+
+
+def test_the_change_feeds_validate(mini_source, mini):
+    folder, _ = mini_source
+    feeds = {p.stem: p for p in (folder / "feeds").glob("*.xml")}
+    assert set(feeds) == {"changes", *mini.payers()}
+    everything = _check_atom(feeds["changes"])
+    assert everything, "the overall feed has every change"
+    for pid in mini.payers():
+        entries = _check_atom(feeds[pid])
+        extends = mini.model["payers"][pid].get("extends")
+        own = [r for sec in mini.model["payers"][pid]["rules"].values() for r in sec
+               if r.get("declared_by", pid) == pid and r.get("effective_from")]
+        assert len(entries) >= len(own), pid
+        if extends:  # a payer's feed carries what it inherits too
+            assert any(f"/{extends}/" in (e.find(ATOM + "id").text.replace(",2026:", "/")) for e in entries), pid
+
+
+def test_feeds_escape_hostile_text(tmp_path):
+    tree = hostile_tree(MINI, tmp_path / "policies")
+    ctx = SiteContext(kb.load(tree), AS_OF)
+    site_build.generate(ctx, tmp_path / "src")
+    for path in (tmp_path / "src" / "docs" / "feeds").glob("*.xml"):
+        _check_atom(path)
+        text = path.read_text(encoding="utf-8")
+        assert "<script>" not in text and "<img" not in text
+    assert "&lt;img src=x onerror" in (tmp_path / "src" / "docs" / "feeds" / "medicare.xml").read_text()
+
+
+def test_pages_link_their_feed(mini_source):
+    folder, _ = mini_source
+    payer = (folder / "payers" / "medicare.md").read_text(encoding="utf-8")
+    assert "feed: \"feeds/medicare.xml\"" in payer and "(../feeds/medicare.xml)" in payer
+    assert "(feeds/changes.xml)" in (folder / "changes.md").read_text(encoding="utf-8")

@@ -34,7 +34,7 @@ from kb import artifact
 from kb.extras import require
 from kb.knowledge import KnowledgeBase
 from kb.problems import KBError
-from kb.site import paths, visitcheck
+from kb.site import feeds, paths, visitcheck
 from kb.site.context import Page, SiteContext
 from kb.site.htmltables import Link, check_links, convert
 from kb.site.pages import calculator, changes, codes, compare, home, methods, modifiers, payers, reference, sources
@@ -94,7 +94,8 @@ def last_changed(policies: Path, model: dict[str, Any]) -> str:
 def write_page(folder: Path, page: Page, found: list[Link]) -> None:
     target = folder / page.path
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(front_matter(page.title, page.hide) + convert(page.body, page.path, found), encoding="utf-8")
+    text = front_matter(page.title, page.hide, page.feed, page.boost) + convert(page.body, page.path, found)
+    target.write_text(text, encoding="utf-8")
 
 
 def fill_markers(text: str, ctx: SiteContext, where: str) -> str:
@@ -154,6 +155,7 @@ def generate(ctx: SiteContext, project: Path, site_dir: Path | None = None,
     (source / calculator.DATA_FILE).parent.mkdir(parents=True, exist_ok=True)
     (source / calculator.DATA_FILE).write_text(calculator.data_script(ctx), encoding="utf-8")
     (source / "kb.json").write_text(artifact.dumps(ctx.model), encoding="utf-8")
+    feeds.write(ctx, source)
     visitcheck.write(source)
     return count
 

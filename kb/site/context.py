@@ -32,6 +32,8 @@ class Page:
     title: str
     body: str
     hide: tuple[str, ...] = ("navigation",)  # the site's tabs replace the left sidebar on wide pages
+    feed: str | None = None  # its Atom feed (path from the site's root), announced in the page's head
+    boost: float | None = None  # search rank (Material's search.boost): >1 ranks the page's hits higher
 
 
 @dataclass

@@ -22,7 +22,7 @@ from pathlib import Path
 from kb.site import links
 from kb.site.text import attr
 
-BLOCK = re.compile(r'<div class="(kb-table[^"]*)" markdown>\n\n(\|.*?)\n\n</div>', re.DOTALL)
+BLOCK = re.compile(r'<div class="(kb-table[^"]*)"( data-search-exclude)? markdown>\n\n(\|.*?)\n\n</div>', re.DOTALL)
 LINK = re.compile(r"\[([^\[\]]*)\]\(([^()\s]*)\)(?:\{\.([a-z0-9-]+)\})?")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 IDS = re.compile(r'\sid="([^"]+)"')
@@ -72,7 +72,7 @@ def convert(text: str, page: str, found: list[Link]) -> str:
     """Every generated table of a page as one raw HTML block."""
 
     def block(match: re.Match[str]) -> str:
-        return f'<div class="{match.group(1)}">{to_html(match.group(2), page, found)}</div>'
+        return f'<div class="{match.group(1)}"{match.group(2) or ""}>{to_html(match.group(3), page, found)}</div>'
 
     return BLOCK.sub(block, text)
 

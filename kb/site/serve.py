@@ -74,6 +74,12 @@ def make_server(rebuild: Rebuilder, output: Path, host: str, port: int, watched:
     from mkdocs.livereload import LiveReloadServer
 
     class Server(LiveReloadServer):
+        def server_activate(self) -> None:
+            super().server_activate()
+            # only now does the port accept connections: say so (tests wait for this line)
+            print(f"serving {output} at http://{host}:{self.server_address[1]}/ with live reload (Ctrl-C to "
+                  f"stop); watching {', '.join(str(w) for w in watched)}", flush=True)
+
         def _inject_js_into_html(self, content: bytes, epoch: int) -> bytes:
             content = super()._inject_js_into_html(content, epoch)
             banner = rebuild.banner()
@@ -98,8 +104,6 @@ def serve(policies: Path, output: Path, host: str = "127.0.0.1", port: int = 800
     rebuild = Rebuilder(policies, output)
     watched = [policies, paths.site_source()]
     server = make_server(rebuild, output, host, port, watched)
-    print(f"serving {output} at http://{host}:{port}/ with live reload (Ctrl-C to stop); "
-          f"watching {', '.join(str(w) for w in watched)}", flush=True)
     try:
         server.serve()
     except OSError as err:

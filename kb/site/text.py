@@ -82,13 +82,17 @@ def paragraphs(value: Any) -> str:
     return "\n\n".join(md_block(p) for p in parts)
 
 
-def front_matter(title: str, hide: Iterable[str] = ()) -> str:
+def front_matter(title: str, hide: Iterable[str] = (), feed: str | None = None, boost: float | None = None) -> str:
     """The YAML front matter of a generated page (`hide`: Material's navigation/toc switches).
 
     Themes print `page.title` into <title> and the header without escaping it, so the title is
     HTML-escaped here (the browser shows `<` for `&lt;`).
     """
     text = "---\ntitle: " + json.dumps(html.escape(title, quote=True)) + "\n"
+    if feed:
+        text += "feed: " + json.dumps(feed) + "\n"
+    if boost is not None:
+        text += f"search:\n  boost: {boost:g}\n"
     hidden = list(hide)
     if hidden:
         text += "hide:\n" + "".join(f"  - {h}\n" for h in hidden)
@@ -107,7 +111,9 @@ def join(items: Iterable[str], sep: str = ", ", empty: str = "—") -> str:
 def table(header: list[str], rows: Iterable[list[str]], cls: str = "kb-rules") -> str:
     """A Markdown table; cells are already-rendered Markdown (escape text with `md` first).
 
-    The table is wrapped in a div of class `cls` (kb-rules, kb-matrix, kb-facts) for styling.
+    The table is wrapped in a div of class `cls` (kb-rules, kb-matrix, kb-facts) for styling. Search skips
+    every table but the small fact tables (kb-facts): bulk rule tables matched most queries on most pages and
+    made the index heavy; a page is found by its title, headings and prose.
     """
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     count = 0
@@ -118,4 +124,5 @@ def table(header: list[str], rows: Iterable[list[str]], cls: str = "kb-rules") -
     if not count:
         return ""
     body = "\n".join(lines)
-    return f'<div class="kb-table {attr(cls)}" markdown>\n\n{body}\n\n</div>'
+    skip = "" if "kb-facts" in cls.split() else " data-search-exclude"
+    return f'<div class="kb-table {attr(cls)}"{skip} markdown>\n\n{body}\n\n</div>'

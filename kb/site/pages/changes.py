@@ -65,7 +65,10 @@ def pages(ctx: SiteContext) -> list[Page]:
            f"Every rule in the knowledge base by the date it took effect or ended, newest first "
            f"({plural(len(all_events), 'change')}). A rule is listed once, at the payer that states it; payers that "
            "inherit it are named beside it. The dates are dates of service: a claim is judged by the rules in force "
-           f"on the day the service was given. Judged on {today}."]
+           f"on the day the service was given. Judged on {today}.",
+           "Be told when a rule changes: subscribe to the [Atom feed of every change](feeds/changes.xml)"
+           "{.kb-feed type=application/atom+xml} in a feed reader (or to one payer's feed, linked from its page).\n"
+           "{: .kb-follow }"]
     years = sorted(by_year, reverse=True)
     if years:
         out.append("Jump to: " + " · ".join((["[Upcoming](#upcoming)"] if upcoming else [])
@@ -76,7 +79,7 @@ def pages(ctx: SiteContext) -> list[Page]:
     for year in years:
         out.append(f"## {year} {{#year-{year}}}")
         out.append(rows_table(ctx, by_year[year]))
-    return [Page(PAGE, "What changed", "\n\n".join(out) + "\n")]
+    return [Page(PAGE, "What changed", "\n\n".join(out) + "\n", feed="feeds/changes.xml")]
 
 
 def rows_table(ctx: SiteContext, evs: list[Any]) -> str:

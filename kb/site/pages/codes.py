@@ -210,7 +210,7 @@ class CodePage:
                                      cite.grade(item.get("evidence")) + "<br>"
                                      + cite.sources(self.page, item.get("sources")),
                                      md(item.get("notes") or "")])
-            out.append(f"### {md(payer['name'])} {{#payer-{slug(pid)}}}")
+            out.append(f"### {md(payer['name'])} {{#payer-{slug(pid)} data-search-exclude}}")  # found on its own page
             if payer.get("extends"):
                 parent = payer["extends"]
                 out.append(f"Extends [{md(ctx.name(parent))}](#payer-{slug(parent)}); "
@@ -258,4 +258,4 @@ class CodePage:
         crumbs = f"[Codes]({links.rel(self.page, links.CODES)}) › {md(self.code)}\n{{: .kb-crumbs }}"
         parts = [crumbs, f"# {md(self.code)}: {md(self.entry['summary'])}", self.intro(), self.units_matrix(),
                  self.rules_matrix(), self.details()]
-        return Page(self.page, title, "\n\n".join(parts) + "\n")
+        return Page(self.page, title, "\n\n".join(parts) + "\n", boost=3)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.site import cite, links
+from kb.site import charts, cite, links
 from kb.site.cells import payer_link
 from kb.site.context import Page, SiteContext
 from kb.site.pages.payers import method_in_force
@@ -26,10 +26,18 @@ def pages(ctx: SiteContext) -> list[Page]:
            "Timed codes are billed in 15-minute units, but payers turn minutes into units in different ways. "
            "Untimed codes (evaluations, group therapy, unattended modalities) are one unit a day whatever the "
            "minutes, and their minutes never count toward the timed total, under every method."]
-    out.append("## The 8-minute chart {#chart}")
-    out.append("The chart CMS's total-time method applies to the visit's total timed minutes, and the CPT "
-               "midpoint method applies to each code's own minutes. It goes on in steps of 15 minutes.")
+    out.append("## The 8-minute rule: minutes to units {#chart}")
+    out.append("What billers call the 8-minute rule (the eight-minute rule) is this chart: CMS's total-time method "
+               "applies it to the visit's total timed minutes, and the CPT midpoint method applies it to each "
+               "code's own minutes. It goes on in steps of 15 minutes.")
     out.append(chart())
+    stairs = charts.staircase(ctx)
+    if stairs:
+        out.append("### The methods side by side {#side-by-side}")
+        out.append("The same visit under each method: two timed codes with the same minutes each. Total time "
+                   "pools the minutes, so it gives fewer units than counting each code to its own midpoint; "
+                   "whole units drop every partial unit.")
+        out.append(stairs)
     for mid, method in ctx.model["methods"].items():
         out.append(f"## {md(method['name'])} {{#{mid}}}")
         out.append(paragraphs(method.get("summary")))
@@ -49,4 +57,4 @@ def pages(ctx: SiteContext) -> list[Page]:
             out.append(table(["Payer", "Daily cap", "In force"], users))
         else:
             out.append(f"No payer counts this way on {ctx.as_of.isoformat()}.")
-    return [Page(PAGE, "How units are counted", "\n\n".join(out) + "\n", hide=())]
+    return [Page(PAGE, "How units are counted", "\n\n".join(out) + "\n", hide=(), boost=4)]

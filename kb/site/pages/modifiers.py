@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.site import cite, links
+from kb.site import charts, cite, links
 from kb.site.cells import modifier_link, notes_cell, payer_link, selector_text
 from kb.site.context import Page, SiteContext
 from kb.site.pages.payers import modifier_condition
@@ -48,6 +48,7 @@ def modifier_page(ctx: SiteContext, mid: str) -> Page:
     if entry.get("notes"):
         out.append(paragraphs(entry["notes"]))
 
+    out.append(thresholds(ctx, page, mid))
     mistakes = entry.get("common_mistakes") or []
     out.append("## Common mistakes {#mistakes}")
     out.append("\n".join(f"- {md(m)}" for m in mistakes) if mistakes else "None recorded yet.")
@@ -98,7 +99,29 @@ def modifier_page(ctx: SiteContext, mid: str) -> Page:
                             "indicator is 1, and only when the services really were separate (different session, "
                             f"site or 15-minute interval). Edits with indicator 1 in force on {ctx.as_of}:"))
         out.append(table(["Payer", "Edits it may bypass"], rows))
-    return Page(page, f"{mid} {entry['meaning']}", "\n\n".join(out) + "\n")
+    return Page(page, f"{mid} {entry['meaning']}", "\n\n".join(p for p in out if p) + "\n", boost=3)
+
+
+def thresholds(ctx: SiteContext, page: str, mid: str) -> str:
+    """For a modifier that marks a dollar threshold (KX): the amounts by year and group, as a table and a chart."""
+    rows = charts.threshold_table(ctx, mid)
+    if not rows:
+        return ""
+    pid = rows[0][0]
+    groups = sorted({g for _, _, amounts in rows for g in amounts})
+    anchor = "thresholds"
+    this_year = next((amounts for _, year, amounts in rows if year == ctx.as_of.year), None)
+    now = ("" if this_year is None else f" In {ctx.as_of.year}: "
+           + "; ".join(f"{md(g)} ${a:,.0f}" for g, a in sorted(this_year.items())) + ".")
+    every = links.rel(page, links.payer_page(pid), anchor)
+    body = [f"## {md(mid)} threshold amounts by year {{#amounts}}",
+            f"The amount of allowed charges a year after which {md(ctx.name(pid))} wants {md(mid)} on the line, by "
+            f"calendar year and group ([every amount with its sources]({every})).{now}",
+            table(["Year", *[md(g) for g in groups]],
+                  [[str(year), *[f"${amounts[g]:,.0f}" if g in amounts else "—" for g in groups]]
+                   for _, year, amounts in rows], cls="kb-facts kb-amounts"),
+            charts.threshold_history(ctx, mid)]
+    return "\n\n".join(b for b in body if b)
 
 
 __all__ = ["names_in", "pages", "plural"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from kb.problems import KBError
 from kb.rules import SECTIONS
-from kb.site import cite, links
+from kb.site import charts, cite, links
 from kb.site.cells import (
     code_link,
     code_rule_flags,
@@ -235,6 +235,10 @@ class PayerPage:
                         + md(method.get("summary", "")))
         text.append(table(self.header("Method", "Daily cap on timed units", "Minimum minutes for a unit"), rows))
         text.append(self.common_visits())
+        chart = charts.staircase(self.ctx, self.pid)
+        if chart:
+            text.append("How this payer's units grow with minutes, beside the other ways of counting:")
+            text.append(chart)
         return "\n\n".join(text)
 
     def common_visits(self) -> str:
@@ -495,10 +499,15 @@ class PayerPage:
 
     def render(self) -> Page:
         crumbs = f"[Payers]({links.rel(self.page, links.PAYERS)}) › {md(self.pid)}\n{{: .kb-crumbs }}"
-        parts = [crumbs, f"# {md(self.data['name'])}", self.intro(), self.units(), self.examples(), self.modifiers(),
-                 self.bundling(), self.caps(), self.thresholds(), self.payments(), self.documentation(),
-                 self.code_rules(), self.visit_rules(), self.removed(), self.codes()]
-        return Page(self.page, self.data["name"], "\n\n".join(p for p in parts if p) + "\n")
+        feed = links.rel(self.page, f"feeds/{self.pid}.xml")
+        follow = (f"Follow this payer's rule changes: [Atom feed]({feed}){{.kb-feed type=application/atom+xml}} "
+                  f"(its own rules and those it inherits; [all payers]({links.rel(self.page, 'feeds/changes.xml')}))"
+                  "\n{: .kb-follow }")
+        parts = [crumbs, f"# {md(self.data['name'])}", follow, self.intro(), self.units(), self.examples(),
+                 self.modifiers(), self.bundling(), self.caps(), self.thresholds(), self.payments(),
+                 self.documentation(), self.code_rules(), self.visit_rules(), self.removed(), self.codes()]
+        return Page(self.page, self.data["name"], "\n\n".join(p for p in parts if p) + "\n",
+                    feed=f"feeds/{self.pid}.xml", boost=2)
 
 
 def payer_page(ctx: SiteContext, pid: str) -> Page:

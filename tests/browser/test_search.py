@@ -1,0 +1,65 @@
+"""Search answers with the right page first, for the questions billing staff type."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+WAIT = 60
+# (what staff type, the page that answers it)
+QUERIES = [
+    ("97112", "codes/97112/"),
+    ("97110", "codes/97110/"),
+    ("97530", "codes/97530/"),
+    ("G0283", "codes/G0283/"),
+    ("8 minute rule", "methods/"),
+    ("8-minute", "methods/"),
+    ("KX", "modifiers/KX/"),
+    ("KX threshold 2026", "modifiers/KX/"),
+    ("GP", "modifiers/GP/"),
+    ("CQ", "modifiers/CQ/"),
+    ("59", "modifiers/59/"),
+    ("XU", "modifiers/XU/"),
+    ("TRICARE", "payers/tricare/"),
+    ("Anthem", "payers/anthem/"),
+]
+
+
+def results(driver) -> list[str]:
+    """The pages of the search results, in order (without ?h= highlighting or #sections)."""
+    pages = []
+    for link in driver.find_elements(By.CSS_SELECTOR, ".md-search-result__list a.md-search-result__link"):
+        path = urlsplit(link.get_attribute("href")).path
+        if path not in pages:
+            pages.append(path)
+    return pages
+
+
+def search(driver, site, query: str) -> list[str]:
+    driver.get(site.url)
+    box = WebDriverWait(driver, WAIT).until(ec.element_to_be_clickable((By.CSS_SELECTOR, "input.md-search__input")))
+    box.click()
+    box.send_keys(query)
+    # the worker answers each keystroke; wait until the meta line names this query's result count
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__list li")
+                                      and box.get_attribute("value") == query)
+    last: list[str] = []
+
+    def settled(d) -> bool:
+        nonlocal last
+        now = results(d)
+        same, last = now == last and bool(now), now
+        return same
+
+    WebDriverWait(driver, WAIT, poll_frequency=0.5).until(settled)
+    return last
+
+
+@pytest.mark.parametrize(("query", "page"), QUERIES, ids=[q for q, _ in QUERIES])
+def test_the_first_hit_answers(driver, site, query, page):
+    found = search(driver, site, query)
+    assert found and found[0].endswith("/" + page), f"{query!r}: first hits {found[:5]}"

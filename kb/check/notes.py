@@ -77,8 +77,23 @@ def compile_any(patterns: Iterable[str]) -> Any:
     return _re2("(?i)" + body)
 
 
-# A token: "1:1", a word with its inner / ' + - ("w/o", "s/p", "re-ed", "5xSTS"), or a sign that means a word.
-_TOKEN = re.compile(r"\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|(?<!\S)-(?!\S)")
+# A token: "1:1", a word with its inner / ' + - ("w/o", "s/p", "re-ed", "5xSTS"), or a sign that means a word;
+# each with the gap before it, so `findall` (several times faster than `finditer`) gives the positions too. Every
+# character is in a gap or starts a token, so the positions cannot drift.
+_TOKEN = re.compile(r"\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-")
+_GAP_TOKEN = re.compile(r"((?:[^\w:↑↓→≥-]|_)*)(\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-)")
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) of every token of `text`."""
+    out = []
+    pos = 0
+    for gap, token in _GAP_TOKEN.findall(text):
+        pos += len(gap)
+        end = pos + len(token)
+        out.append((pos, end, token))
+        pos = end
+    return out
 # Where a clause ends (the lexicon's terminator words end one too).
 _HEADING = re.compile(r"(?m)^[ \t]*([a-z]+)[ \t]*:")
 _BOUNDARY = re.compile(r"[\n;|!?,()\[\]]|\.(?=\s|$)|\s[–—-]\s")
@@ -98,6 +113,7 @@ class Lexicon:
     phrases: dict[str, tuple[tuple[str, str], ...]]  # lower-cased words -> (kind, expansion or "")
     cased: dict[str, str]  # shorthand matched only as written -> expansion
     longest: dict[str, int]  # first word (lower case) -> most words of a phrase starting with it
+    cased_first: frozenset[str]  # first words (lower case) of the shorthand matched only as written
     sections: dict[str, str]
     window: int
 
@@ -121,7 +137,8 @@ def lexicon() -> Lexicon:
     for key in [*phrases, *(_key(c) for c in cased)]:
         words = key.split(" ")
         longest[words[0]] = max(longest.get(words[0], 1), len(words))
-    return Lexicon({k: tuple(v) for k, v in phrases.items() if k}, cased, longest,
+    cased_first = frozenset(_key(c).split(" ")[0] for c in cased)
+    return Lexicon({k: tuple(v) for k, v in phrases.items() if k}, cased, longest, cased_first,
                    {str(k).lower(): str(v) for k, v in data["sections"].items()}, int(data["negation_window"]))
 
 
@@ -163,12 +180,12 @@ class PreparedNote:
         low = text.lower()
         if len(low) != len(text):  # a few characters lower-case to two ("İ"): keep positions exact
             low = "".join(c.lower()[:1] for c in text)
-        tokens = [(*m.span(), m.group()) for m in _TOKEN.finditer(low)]  # lower-cased words
+        tokens = _tokens(low)  # lower-cased words
         inserts: list[tuple[int, str]] = []  # (position, expansion) in `text`
         triggers: list[tuple[int, int, str, int, int]] = []  # (start, end, kind, first token, last token)
         ends = {m.start() for m in _BOUNDARY.finditer(text)}
         n_tok = len(tokens)
-        longest, phrases, cased_map = lex.longest, lex.phrases, lex.cased
+        longest, phrases, cased_map, cased_first = lex.longest, lex.phrases, lex.cased, lex.cased_first
         expanded_to = -1  # the end of the last expanded shorthand: "wt shifting" is not expanded again as "wt"
         for i, (_, _, lower) in enumerate(tokens):
             most = longest.get(lower)
@@ -181,7 +198,9 @@ class PreparedNote:
                     continue  # the words of a phrase stand together on one line
                 start, end = words[0][0], words[-1][1]
                 found = phrases.get(" ".join(w[2] for w in words) if size > 1 else lower, ())
-                cased = cased_map.get(" ".join(text[a:b] for a, b, _ in words)) if cased_map else None
+                cased = None
+                if lower in cased_first:
+                    cased = cased_map.get(" ".join(text[a:b] for a, b, _ in words) if size > 1 else text[start:end])
                 if not found and cased is None:
                     continue
                 meaning = cased if cased is not None else next((m for k, m in found if k == "abbreviation"), None)

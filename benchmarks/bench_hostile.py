@@ -57,10 +57,17 @@ def main() -> int:
 
     policy = (ROOT / "policies" / "payers" / "medicare.yaml").read_text(encoding="utf-8")
     rows.append(("medicare.yaml parsed (typical policy file)", best(lambda: parse_yaml(policy, "m.yaml"))))
-    big = "a:\n" + "".join(f"- 'x{i} \u200b'\n" for i in range(MAX_BYTES // 12))
-    big = big[:MAX_BYTES - 100]
-    rows.append((f"{len(big.encode()) / 2**20:.1f} MiB hostile YAML (a zero-width space in every item)",
-                 best(lambda: parse_yaml(big, "big.yaml"), 1)))
+    from kb.yamlfile import MAX_ITEMS, load_yaml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        big = Path(tmp) / "big.yaml"
+        big.write_text("a:\n" + "".join(f"- 'x{i} \u200b'\n" for i in range(MAX_BYTES // 12)), encoding="utf-8")
+        rows.append((f"{big.stat().st_size / 2**20:.1f} MiB YAML file (refused: too large)",
+                     best(lambda: load_yaml(big, "big.yaml"), 1)))
+        most = Path(tmp) / "most.yaml"
+        most.write_text("a:\n" + "".join(f"- 'x{i} \u200b'\n" for i in range(MAX_ITEMS - 10)), encoding="utf-8")
+        rows.append((f"largest accepted: {MAX_ITEMS - 10:,} items, a zero-width space in each (all reported)",
+                     best(lambda: load_yaml(most, "most.yaml"), 1)))
     rows.append(("5,000-digit integer", best(lambda: parse_yaml("a: " + "9" * 5000 + "\n", "f.yaml"))))
     with tempfile.TemporaryDirectory() as tmp:
         from kb.compiler import compile_tree

@@ -22,13 +22,20 @@ from kb.compiler import check_tree, compile_tree
 from kb.files import display_path, policy_files
 from kb.knowledge import KnowledgeBase, load
 from kb.mue import MueTable
-from kb.ncci import read_mue_file, read_ptp_files
+from kb.ncci import read_mue_file, read_ptp_into
 from kb.paths import default_policies
 from kb.problems import DataError, InputError, KBError, PolicyError, QueryError
-from kb.ptp import PtpTable, TableMeta
+from kb.ptp import PtpBuilder, TableMeta
 
 # Modules that add subcommands: each defines register(subparsers) (claim checker, site).
-EXTENSIONS = ("kb.check.cli", "kb.remit.cli", "kb.site.cli", "kb.fmtcli", "kb.mcp_server")
+EXTENSIONS = (
+    "kb.check.cli",
+    "kb.remit.cli",
+    "kb.site.cli",
+    "kb.maintcli",
+    "kb.mcp_server",
+    "kb.graph_export",
+)
 
 
 class UsageError(Exception):
@@ -89,8 +96,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     files = policy_files(root)
     progress(f"validating {len(files)} files in {display_path(root)}")
     try:
-        check_tree(root)
-        problems = []
+        tree = check_tree(root)
+        problems = [] if args.no_examples else _example_problems(tree)
     except PolicyError as err:
         problems = err.problems
     if args.json:
@@ -104,6 +111,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
                    f"of {len(files)} files" if problems else f"{len(files)} files, no problems")
         print(summary, file=sys.stderr)
     return 1 if problems else 0
+
+
+def _example_problems(tree: Any) -> list[Any]:
+    """Every worked example run through the claim checker (the policies are valid by now)."""
+    from kb.compiler import build_model
+    from kb.examples import run_examples
+
+    progress("running the worked examples")
+    return run_examples(tree, KnowledgeBase(build_model(tree)))
 
 
 def _tree_root(target: Path) -> Path:
@@ -224,7 +240,8 @@ def _code_view(v: Any, code: str) -> dict[str, Any]:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from kb.diff import diff_models, moved_answers, temporary_folder, tree_at_revision
+    """Exit 0 when the knowledge is the same, 1 when it changed (rules, catalogues or worked-example answers)."""
+    from kb.diff import diff_models, markdown, moved_answers, temporary_folder, tree_at_revision
 
     root = args.policies or default_policies()
     with temporary_folder() as tmp:
@@ -235,22 +252,25 @@ def cmd_diff(args: argparse.Namespace) -> int:
         before, after = load(before_root), load(root)
     changes = diff_models(before.model, after.model)
     moved = moved_answers(before, after)
-    if args.json:
-        emit_json({"before": before.content_hash, "after": after.content_hash,
-                   "changes": [c.to_dict() for c in changes], "moved_answers": moved})
-        return 0
+    changed = 1 if changes or moved else 0
     label = str(args.before) if args.before is not None else f"git {args.base}"
-    if not changes:
+    form = "json" if args.json else args.format
+    if form == "json":
+        emit_json({"before": before.content_hash, "after": after.content_hash, "changed": bool(changed),
+                   "changes": [c.to_dict() for c in changes], "moved_answers": moved})
+    elif form == "markdown":
+        print(markdown(changes, moved, label), end="")
+    elif not changes and not moved:
         print(f"no change in the knowledge base since {label}")
-        return 0
-    print(f"{len(changes)} change{'s' if len(changes) != 1 else ''} since {label}:")
-    for change in changes:
-        print(f"  {change}")
-    if moved:
-        print("\nworked examples whose units change:")
-        for line in moved:
-            print(f"  {line}")
-    return 0
+    else:
+        print(f"{len(changes)} change{'s' if len(changes) != 1 else ''} since {label}:")
+        for change in changes:
+            print(f"  {change}")
+        if moved:
+            print("\nworked examples whose units change:")
+            for line in moved:
+                print(f"  {line}")
+    return changed
 
 
 # -- ncci ----------------------------------------------------------------------------------------
@@ -259,12 +279,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_ncci_ptp(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     progress(f"reading {len(args.files)} PTP file(s)")
-    rows = list(read_ptp_files(args.files))
+    builder = PtpBuilder()  # rows go straight into flat arrays: memory stays a few times the table's size
+    problems = read_ptp_into(args.files, builder)
+    if problems:
+        raise DataError(problems)
     names = ", ".join(p.name for p in args.files)
     source = {"title": args.title or f"Medicare NCCI PTP edits ({names})", "document": names,
               "publisher": "CMS", "read": date.today().isoformat()}
-    progress(f"indexing {len(rows):,} rows")
-    table = PtpTable.from_rows(TableMeta(payer=args.payer, source=source), rows)
+    progress(f"indexing {len(builder):,} rows")
+    table = builder.build(TableMeta(payer=args.payer, source=source))
+    del builder
     args.output.parent.mkdir(parents=True, exist_ok=True)
     table.save(args.output)
     print(f"wrote {display_path(args.output)}: {len(table):,} rows for {args.payer} "
@@ -291,8 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kb {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("validate", help="check policy files: schema, cross-references, dates")
+    p = sub.add_parser("validate", help="check policy files: schema, cross-references, dates, worked examples")
     p.add_argument("path", nargs="?", type=Path, help="policy folder or a file in one (default: ./policies)")
+    p.add_argument("--no-examples", action="store_true",
+                   help="skip running the worked examples through the claim checker (faster)")
     add_policies_option(p)
     add_json_option(p)
     p.set_defaults(func=cmd_validate)
@@ -323,10 +349,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_json_option(p)
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("diff", help="what a policy change does: rules added, removed, changed; answers that move")
+    p = sub.add_parser("diff", help="what a policy change does: rules added, removed, changed; answers that move "
+                                    "(exit 1 when the knowledge changed)")
     p.add_argument("--base", default="HEAD", help="git revision to compare with (default: HEAD)")
     p.add_argument("--before", type=Path, default=None, metavar="PATH",
                    help="compare with another policy folder instead of a git revision")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="text (default), markdown (a pull-request comment) or json")
     add_policies_option(p)
     add_json_option(p)
     p.set_defaults(func=cmd_diff)

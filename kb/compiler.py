@@ -91,8 +91,8 @@ def _source(src: dict[str, Any], documents: dict[str, dict[str, Any]]) -> dict[s
     if "doc" not in src:
         return dict(src)
     doc = documents[src["doc"]]
-    out: dict[str, Any] = {k: doc[k] for k in ("title", "publisher", "url", "document", "revised", "read", "via")
-                           if k in doc}
+    out: dict[str, Any] = {k: doc[k] for k in ("title", "publisher", "url", "document", "revised", "read",
+                                               "last_verified", "via") if k in doc}
     out["doc"] = src["doc"]
     for k in ("section", "quote"):
         if k in src:

@@ -23,23 +23,38 @@ _COMPUTED = {"declared_by", "inherited", "key"}
 
 @dataclass(frozen=True)
 class Change:
-    """One difference: what changed (added/removed/changed), where, and the fields that differ."""
+    """One difference: what changed (added/removed/changed), where, the fields that differ, and the payers that
+    inherit the same change from the payer that states it."""
 
     change: str
     scope: str  # 'payer medicare', 'codes', ...
     what: str  # 'ptp_edits 97150/97110 from 2020-01-01'
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    inherited_by: tuple[str, ...] = ()
+    summary: tuple[str, ...] = ()  # for an added or removed payer: what it is, in a few lines
+
+    @property
+    def sign(self) -> str:
+        return {"added": "+", "removed": "-", "changed": "~"}[self.change]
+
+    @property
+    def reach(self) -> str:
+        """' (inherited by 10 payers)', or ''."""
+        n = len(self.inherited_by)
+        return f" (inherited by {n} payer{'s' if n != 1 else ''})" if n else ""
 
     def __str__(self) -> str:
-        sign = {"added": "+", "removed": "-", "changed": "~"}[self.change]
-        text = f"{sign} {self.scope}: {self.what}"
+        text = f"{self.sign} {self.scope}: {self.what}{self.reach}"
+        for line in self.summary:
+            text += f"\n      {line}"
         for name, (old, new) in self.fields.items():
             text += f"\n      {name}: {_short(old)} -> {_short(new)}"
         return text
 
     def to_dict(self) -> dict[str, Any]:
         return {"change": self.change, "scope": self.scope, "what": self.what,
-                "fields": {k: {"before": v[0], "after": v[1]} for k, v in self.fields.items()}}
+                "fields": {k: {"before": v[0], "after": v[1]} for k, v in self.fields.items()},
+                "inherited_by": list(self.inherited_by), "summary": list(self.summary)}
 
 
 def _short(value: Any) -> str:
@@ -75,32 +90,100 @@ def _diff_items(scope: str, old: dict[str, dict[str, Any]], new: dict[str, dict[
 def diff_models(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
     """Every difference between two compiled models, catalogues first, then payer by payer.
 
-    A payer's own rules and inherited ones are both compared, so a change to Medicare shows on
-    every payer that inherits it — which is what it does.
+    A change to a rule reaches every payer that inherits it; it is listed once, on the payer that states the rule,
+    with the payers it reaches in `inherited_by`. A payer added or removed is one change with a summary.
     """
     changes: list[Change] = []
     for catalogue in ("documents", "methods", "codes", "modifiers"):
         changes += _diff_items(catalogue, before[catalogue], after[catalogue])
+    own: dict[str, list[Change]] = {}
+    reaches: dict[tuple[str, str, str, str], list[Change]] = {}
     for payer in sorted(set(before["payers"]) | set(after["payers"])):
         scope = f"payer {payer}"
         if payer not in before["payers"]:
-            changes.append(Change("added", scope, "the payer"))
+            changes.append(Change("added", scope, "the payer", summary=payer_summary(after["payers"][payer])))
             continue
         if payer not in after["payers"]:
-            changes.append(Change("removed", scope, "the payer"))
+            changes.append(Change("removed", scope, "the payer", summary=payer_summary(before["payers"][payer])))
             continue
         old, new = before["payers"][payer], after["payers"][payer]
         details = ("rules", "examples", "removed")
         header = _compare(scope, "payer details", {k: v for k, v in old.items() if k not in details},
                           {k: v for k, v in new.items() if k not in details})
+        listed = own.setdefault(payer, [])
         if header:
-            changes.append(header)
+            listed.append(header)
         for section in SECTIONS:
-            changes += _diff_items(scope, {_rule_id(section, r): r for r in old["rules"][section]},
-                                   {_rule_id(section, r): r for r in new["rules"][section]})
-        changes += _diff_items(scope, {f"example {e['id']}": e for e in old["examples"]},
-                               {f"example {e['id']}": e for e in new["examples"]})
+            olds = {_rule_id(section, r): r for r in old["rules"][section]}
+            news = {_rule_id(section, r): r for r in new["rules"][section]}
+            for change in _diff_items(scope, olds, news):
+                rule = news.get(change.what) or olds.get(change.what) or {}
+                declarer = rule.get("declared_by", payer)
+                if declarer != payer:  # an inherited effect: listed with the payer that states the rule
+                    reaches.setdefault((declarer, change.change, change.what, repr(change.fields)), []).append(change)
+                else:
+                    listed.append(change)
+        listed += _diff_items(scope, {f"example {e['id']}": e for e in old["examples"]},
+                              {f"example {e['id']}": e for e in new["examples"]})
+    for payer, listed in own.items():
+        for change in listed:
+            heirs = reaches.pop((payer, change.change, change.what, repr(change.fields)), [])
+            changes.append(Change(change.change, change.scope, change.what, change.fields,
+                                  tuple(h.scope.removeprefix("payer ") for h in heirs)))
+    for (declarer, _kind, _what, _fields), effects in reaches.items():
+        # the payer that states the rule shows no such change (an heir removed or restated it): list each effect
+        changes += [Change(c.change, c.scope, f"{c.what} (stated by {declarer})", c.fields) for c in effects]
     return changes
+
+
+def payer_summary(payer: dict[str, Any]) -> tuple[str, ...]:
+    """A payer in a few lines: who it is, how it counts units, its caps, and its rules by section."""
+    lines = [f"{payer.get('name')} ({payer.get('kind')})" + (f", extends {payer['extends']}" if payer.get("extends")
+                                                             else "")]
+    for m in payer["rules"]["unit_methods"]:
+        cap = f", daily cap {m['daily_cap']} ({m.get('cap_scope', 'scope not stated')})" if m.get("daily_cap") else ""
+        where = f" in {', '.join(m['jurisdiction'])}" if m.get("jurisdiction") else ""
+        until = f" to {m['effective_to']}" if m.get("effective_to") else ""
+        lines.append(f"units: {m['method']}{cap}{where}, from {m.get('effective_from')}{until}")
+    caps = [f"{r['code']} at most {r['daily_cap']}/day" for r in payer["rules"]["code_rules"]
+            if r.get("daily_cap") is not None and not r.get("inherited")]
+    if caps:
+        lines.append("code caps: " + ", ".join(caps))
+    counts = []
+    for section in SECTIONS[1:]:
+        items = payer["rules"][section]
+        if items:
+            inherited = sum(1 for r in items if r.get("inherited"))
+            counts.append(f"{section.replace('_', ' ')} {len(items)}"
+                          + (f" ({inherited} inherited)" if inherited else ""))
+    lines.append("rules: " + (", ".join(counts) if counts else "none besides the unit method"))
+    if payer.get("removed"):
+        lines.append("removes: " + ", ".join(f"{r['section']} {r.get('key', '(all)')}" for r in payer["removed"]))
+    lines.append(f"worked examples: {len(payer.get('examples', []))}")
+    return tuple(lines)
+
+
+def markdown(changes: list[Change], moved: list[str], label: str) -> str:
+    """The diff as a pull-request comment (GitHub-flavoured Markdown)."""
+    if not changes and not moved:
+        return f"**Knowledge base:** no change since `{label}`.\n"
+    out = [f"**Knowledge base:** {len(changes)} change{'s' if len(changes) != 1 else ''} since `{label}`.", "",
+           "| | Where | Rule | What changed |", "|---|---|---|---|"]
+    for c in changes:
+        where = c.scope.removeprefix("payer ") + (f" + {len(c.inherited_by)} inheriting" if c.inherited_by else "")
+        detail = "<br>".join(f"{_md(n)}: {_md(_short(a))} → {_md(_short(b))}" for n, (a, b) in c.fields.items())
+        detail = detail or "<br>".join(_md(line) for line in c.summary)
+        if c.inherited_by:
+            heirs = ", ".join(c.inherited_by)
+            detail += ("<br>" if detail else "") + f"inherited by {_md(heirs)}"
+        out.append(f"| {c.sign} | {_md(where)} | {_md(c.what)} | {detail} |")
+    if moved:
+        out += ["", "**Worked examples whose units change:**", ""] + [f"- {_md(line)}" for line in moved]
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def moved_answers(before: Any, after: Any) -> list[str]:

@@ -29,8 +29,6 @@ _CODE = re.compile(r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})(/([0-9]{4}[0-9A-Z]|[A-Z][
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # text that every YAML parser reads unquoted as the same text; anything else is quoted (quoting never changes it)
 _PLAIN = re.compile(r"[A-Za-z§(][A-Za-z0-9 ._/()§$+=;~%-]*")
-_SCHEMAS = {"documents": "documents", "codes": "codes", "modifiers": "modifiers", "methods": "methods",
-            "documentation": "documentation"}
 
 
 class FormatError(Exception):
@@ -47,10 +45,11 @@ def yaml_rt() -> YAML:
 
 
 def kind_of(path: Path) -> str:
-    """The schema kind of a policy file from its place in the tree."""
-    if path.parent.name == "payers":
-        return "payer"
-    return _SCHEMAS.get(path.stem, "payer")
+    """The schema kind of a policy file from its place in the tree: payers/<id>.yaml, or a catalogue whose
+    schema is schema/<name>.schema.json."""
+    if path.parent.name != "payers" and (schema_dir() / f"{path.stem}.schema.json").is_file():
+        return path.stem
+    return "payer"
 
 
 def format_text(text: str, kind: str) -> str:
@@ -223,7 +222,7 @@ def _scalar(value: Any) -> Any:
 
 def _copy_comments(source: Any, target: CommentedBase) -> None:
     if isinstance(source, CommentedBase) and source.ca is not None:
-        target._yaml_comment = source.ca  # comments are attached by key or index, which fmt keeps
+        setattr(target, "_yaml_comment", source.ca)  # noqa: B010 (private to ruamel, untyped); comments are attached by key or index, which fmt keeps
 
 
 def _has_comments(node: Any) -> bool:

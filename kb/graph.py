@@ -15,6 +15,15 @@ import networkx as nx
 
 from kb.rules import parse_date
 
+# node kinds: the id prefix and what the node's attributes hold
+NODE_KINDS = {
+    "payer": "a payer (payer:medicare): name, payer_kind, extends, jurisdiction",
+    "code": "a CPT/HCPCS code of the catalogue (code:97112): summary, timed, unit_minutes, family, disciplines, ...",
+    "modifier": "a modifier of the catalogue (modifier:GP): meaning, modifier_kind, ...",
+    "method": "a unit-counting method (method:cms-total-time): name, summary, ...",
+    "threshold": "a dollar threshold by name (threshold:KX); its amounts are on the sets_threshold edges",
+}
+
 # edge kinds, by section (and rule type where one section yields several kinds)
 EDGE_KINDS = {
     "extends": "payer -> payer it inherits from",

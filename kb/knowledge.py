@@ -89,12 +89,13 @@ class KnowledgeBase:
 
         return check_visit(self, visit)
 
-    def check_many(self, visits: Any) -> Any:
-        """Check visits one by one as they come (an iterable, a visits file, or an X12 837 / FHIR Claim file or
-        `kb.claims.ClaimSource`), yielding a result or an error per visit."""
+    def check_many(self, visits: Any, workers: int | None = None) -> Any:
+        """Check visits as they come (an iterable, a visits file, or an X12 837 / FHIR Claim file or
+        `kb.claims.ClaimSource`), yielding a result or an error per visit, in input order. `workers`: processes to
+        use (None: every core once the batch is long; 1: this process)."""
         from kb.check import check_many
 
-        return check_many(self, visits)
+        return check_many(self, visits, workers=workers)
 
     @cached_property
     def remittance_table(self) -> RemittanceTable:

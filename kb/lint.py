@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kb.problems import Problem
-from kb.rules import REMOVABLE, SECTIONS, overlap, period, rule_key, same_scope
+from kb.rules import REMOVABLE, SECTIONS, overlap, parse_date, period, rule_key, same_scope
 from kb.tree import PolicyTree
 from kb.yamlfile import YamlDoc
 
@@ -106,6 +106,17 @@ def duplicate_catalogue_ids(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]
                 yield doc.problem((kind, i, id_key), f"'{ident}' is defined twice (first at line {line})")
             else:
                 first[ident] = i
+
+
+@check
+def documents_checked_after_read(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    doc = tree.catalogues.get("documents")
+    for i, item in _indexed(doc.data.get("documents") if doc else None):
+        read, checked = parse_date(item.get("read")), parse_date(item.get("last_verified"))
+        if read and checked and checked < read:
+            yield doc.problem(("documents", i, "last_verified"),  # type: ignore[union-attr]
+                              f"last_verified {checked.isoformat()} is before the document was read "
+                              f"({read.isoformat()}): a document is checked when it is read, or later")
 
 
 @check
@@ -310,7 +321,8 @@ def no_overlapping_periods(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
         for section in SECTIONS:
             by_key: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
             for i, rule in _indexed(doc.data.get(section)):
-                by_key[rule_key(section, rule)].append((i, rule))
+                if _dates_readable(rule):  # a malformed date was reported by the schema; guessing its period
+                    by_key[rule_key(section, rule)].append((i, rule))  # would report overlaps that are not there
             for key, entries in by_key.items():
                 for n, (i, rule) in enumerate(entries):
                     for j, other in entries[:n]:
@@ -322,6 +334,11 @@ def no_overlapping_periods(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
                                 f"{what} is stated twice for overlapping periods (the other entry is at line {line}); "
                                 "end one with effective_to before the other starts",
                             )
+
+
+def _dates_readable(rule: dict[str, Any]) -> bool:
+    return all(rule.get(name) is None or parse_date(rule.get(name)) is not None
+               for name in ("effective_from", "effective_to"))
 
 
 @check

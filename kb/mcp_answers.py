@@ -15,8 +15,10 @@ These functions need only the core package; kb/mcp_server.py exposes them over M
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from kb import __version__
@@ -219,6 +221,52 @@ def check(k: KnowledgeBase, visit: Any) -> dict[str, Any]:
         summary += f" Not checked without minutes: {', '.join(result.skipped)}."
     return envelope(k, "findings" if result.findings else "clean", summary, payer=payer, as_of=view.as_of,
                     state=state, answer=result.to_dict(), sources=sources)
+
+
+MAX_X12 = 5_000_000  # characters of 835 or 837 text one call may send
+
+
+def explain_remittance(k: KnowledgeBase, era: str, payer: str | None = None,
+                       claims: str | None = None) -> dict[str, Any]:
+    """An X12 835 explained (kb/remit/explain.py): for every adjusted or denied line, the rules whose predicted
+    codes match what the payer sent (confirmed by re-checking the claim: from the 837 text when given, else from
+    the 835's lines), with fixes and sources; codes the knowledge base cannot explain are listed as such."""
+    from kb.remit.explain import explain_remittance as explain
+
+    too_long = [name for name, text in (("era", era), ("claims", claims)) if text is not None and len(text) > MAX_X12]
+    if too_long or not isinstance(era, str) or "~" not in era:
+        why = (f"{', '.join(too_long)}: more than {MAX_X12} characters" if too_long
+               else "era: give the X12 835 text itself (segments end with ~)")
+        return envelope(k, "invalid", why, payer=payer, problems=[why])
+    if payer is not None and k.payer_rules(payer) is None:
+        return envelope(k, "no-data", f"The knowledge base has no payer {payer!r}; known payers: "
+                        f"{', '.join(k.payers())}.", payer=payer)
+    try:
+        if claims is None:
+            explained = explain(k, era, payer=payer)
+        else:
+            with tempfile.TemporaryDirectory(prefix="kb-mcp-") as folder:
+                sent = Path(folder) / "claims.837"
+                sent.write_text(claims, encoding="utf-8")
+                explained = explain(k, era, claims=sent, payer=payer)
+    except KBError as err:
+        return envelope(k, "invalid", str(err), payer=payer, problems=[str(err)])
+    answer = explained.to_dict()
+    days = sorted(ln.line.date for ln in explained.lines if ln.line.date is not None)
+    sources = [s for ln in explained.lines for a in ln.adjustments for r in a.reasons for s in r.sources]
+    unexplained = len(explained.unexplained)
+    if explained.payer is None:
+        status, summary = "no-data", ("The 835's payer is not mapped to a knowledge-base payer (give `payer`): no "
+                                      "rule can be confirmed for it.")
+    elif not explained.lines:
+        status, summary = "clean", "The 835 has no adjusted or denied service line."
+    else:
+        status = "found"
+        summary = (f"{len(explained.lines)} adjusted or denied line(s); "
+                   + (f"{unexplained} adjustment(s) the knowledge base cannot explain." if unexplained
+                      else "every adjustment explained."))
+    return envelope(k, status, summary, payer=explained.payer, as_of=days[0] if days else None, answer=answer,
+                    sources=sources, problems=explained.problems)
 
 
 def payer_summary(k: KnowledgeBase) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """`kb mcp`: the knowledge base as an MCP server over stdio, on the official `mcp` Python SDK (the `[mcp]` extra).
 
-Read-only tools — units, check, ptp, mue, code_rules — each answering with kb/mcp_answers.py's envelope: a
-status (`found`, `clean`, `findings`, `no-data`, `invalid`), the payer and date the answer is for, the knowledge
-base's content hash, the answer and its sources. Connect a client (Claude Desktop, an IDE) with the command
+Read-only tools — units, check, ptp, mue, code_rules, explain_remittance — each answering with kb/mcp_answers.py's
+envelope: a status (`found`, `clean`, `findings`, `no-data`, `invalid`), the payer and date the answer is for, the
+knowledge base's content hash, the answer and its sources. Connect a client (Claude Desktop, an IDE) with the command
 `kb mcp --policies /path/to/policies` (or `.venv/bin/kb mcp` in a checkout).
 """
 
@@ -25,7 +25,7 @@ INSTRUCTIONS = (
     "this kind for the payer or date: do NOT read it as clean), invalid (the question is malformed: see problems). "
     "Dates are YYYY-MM-DD dates of service. Not billing advice: cite the sources."
 )
-TOOLS = ("units", "check", "ptp", "mue", "code_rules")
+TOOLS = ("units", "check", "ptp", "mue", "code_rules", "explain_remittance")
 
 
 def build_server(k: KnowledgeBase) -> Any:
@@ -69,6 +69,15 @@ def build_server(k: KnowledgeBase) -> Any:
                              "sourced.")
     def code_rules(payer: str, date: str, code: str, state: str | None = None) -> dict[str, Any]:
         return answers.code_rules(k, payer, date, code, state)
+
+    @server.tool(name="explain_remittance", annotations=read_only, structured_output=True,
+                 description="Explain an X12 835 remittance (give its text as era): for every adjusted or denied "
+                             "service line, the knowledge-base rules whose predicted group code, CARC and RARCs match "
+                             "what the payer sent, confirmed by re-checking the claim (from the 837 text in claims "
+                             "when given), with the fix and sources; codes it cannot explain are listed as such. "
+                             "payer: the knowledge-base payer id when the 835's payer is not mapped.")
+    def explain_remittance(era: str, payer: str | None = None, claims: str | None = None) -> dict[str, Any]:
+        return answers.explain_remittance(k, era, payer, claims)
 
     return server
 

@@ -86,6 +86,7 @@ def migrate_tree(root: Path, write: bool = True) -> Report:
             report.changed.append(str(path))
             if write:
                 path.write_text(text, encoding="utf-8")
+    _date_checks(root / "documents.yaml", report, write)
     used = {ref for d in loaded.values() if isinstance(d, dict) for ref in _refs(_plain(d))}
     if ordered and (used or catalogue_doc is not None):
         doc = catalogue_doc if catalogue_doc is not None else CommentedMap()
@@ -144,7 +145,8 @@ def _assign_ids(explicit: dict[Path, dict[str, Any]], ordered: list[dict[str, An
                 ident, n = f"{element_id}-{uses[key][0].lower()}-{n}", n + 1
             taken.add(ident)
             known[key] = ident
-    new = sorted((k for k in uses if k in known and known[k] not in {i["id"] for i in ordered}), key=first_seen.get)
+    listed = {i["id"] for i in ordered}
+    new = sorted((k for k in uses if k in known and known[k] not in listed), key=lambda k: first_seen[k])
     for key in new:  # new items in the order the files first use them
         element_id = firsts[key]["id"]
         ident = known[key]
@@ -326,3 +328,20 @@ def expand_tree(root: Path, into: Path) -> None:
             if section in data:
                 data[section] = explicit[section]
         target.write_text(dump(canonical(data, root_schema("payer"), 0, 0, top=True)), encoding="utf-8")
+
+
+def _date_checks(path: Path, report: Report, write: bool) -> None:
+    """A document without `last_verified` was last checked when it was read: say so (documents.yaml)."""
+    if not path.exists():
+        return
+    y = yaml_rt()
+    data = y.load(path.read_text(encoding="utf-8"))
+    docs = data.get("documents") if isinstance(data, dict) else None
+    missing = [d for d in docs or [] if isinstance(d, CommentedMap) and "read" in d and "last_verified" not in d]
+    if not missing:
+        return
+    for doc in missing:
+        doc.insert(list(doc).index("read") + 1, "last_verified", doc["read"])
+    report.changed.append(str(path))
+    if write:
+        path.write_text(dump(canonical(data, root_schema("documents"), 0, 0, top=True)), encoding="utf-8")

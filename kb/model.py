@@ -23,6 +23,7 @@ class Source:
     revised: date | None = None
     via: str | None = None
     doc: str | None = None
+    last_verified: date | None = None  # the last date a maintainer checked the document still says this
 
     def __str__(self) -> str:
         where = f", {self.section}" if self.section else ""
@@ -34,6 +35,7 @@ class Source:
         values: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__}
         values["read"] = parse_date(values["read"])
         values["revised"] = parse_date(values["revised"])
+        values["last_verified"] = parse_date(values["last_verified"])
         return cls(**values)
 
 

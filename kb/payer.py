@@ -25,7 +25,7 @@ from kb.model import (
 )
 from kb.mue import MueTable
 from kb.problems import InputError, QueryError
-from kb.ptp import PairIndex, PtpTable
+from kb.ptp import PairIndex, PtpTable, ymd
 from kb.rules import SECTIONS, pick
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ class PayerView:
         self.catalogue = catalogue
         self._rules = rules
         self.as_of = as_of
+        self._ymd = ymd(as_of)
         self.state = state
         data = rules.data
         self.id: str = rules.id
@@ -230,16 +231,17 @@ class PayerView:
 
         Edits authored in the policies win over rows of a bulk table for the same pair.
         """
-        for c1, c2 in ((code_a, code_b), (code_b, code_a)):
-            found = pick(self._rules.authored_ptp.rows(c1, c2), self.as_of, self.state)
-            if found is not None:
-                return found  # type: ignore[return-value]
-        if self._rules.bulk_ptp is not None:
+        rules = self._rules
+        authored = rules.authored_ptp
+        if authored.names(code_a) and authored.names(code_b):
             for c1, c2 in ((code_a, code_b), (code_b, code_a)):
-                found = self._rules.bulk_ptp.in_force(c1, c2, self.as_of)
-                if found is not None:
-                    return found
-        return None
+                rows = authored.rows(c1, c2)
+                if rows:
+                    found = pick(rows, self.as_of, self.state)
+                    if found is not None:
+                        return found  # type: ignore[return-value]
+        table = rules.bulk_ptp
+        return None if table is None else table.either_order(code_a, code_b, self._ymd)
 
     def ptp_partners(self, code: str) -> list[PtpEdit]:
         """Every authored edit in force that names the code in either column."""

@@ -32,7 +32,6 @@ ROW_DEFS = {
     "ptp_edits": "ptp_edit", "mues": "mue", "thresholds": "threshold", "payment_adjustments": "payment_adjustment",
     "visit_rules": "visit_rule", "remove": "removal",
 }
-_RULE_FIELDS = {"effective_from", "effective_to", "sources", "evidence", "notes", "jurisdiction"}
 
 
 @cache
@@ -67,13 +66,10 @@ def row_validator(section: str) -> Draft202012Validator:
 
 def validate_rows(doc: YamlDoc, rows: list[tuple[str, int]]) -> list[Problem]:
     """Schema problems of expanded rows (section, index into doc.data[section]), located where each value is written."""
-    problems = []
+    errors: list[tuple[tuple[str | int, ...], ValidationError]] = []
     for section, n in rows:
-        for error in row_validator(section).iter_errors(doc.data[section][n]):
-            error = _specific(error)
-            if not _spurious(error):
-                problems.append(_located(doc, error, (section, n)))
-    return problems
+        errors += [((section, n), e) for e in row_validator(section).iter_errors(doc.data[section][n])]
+    return _problems(doc, errors)
 
 
 def schema_contents() -> dict[str, dict[str, Any]]:
@@ -83,13 +79,37 @@ def schema_contents() -> dict[str, dict[str, Any]]:
 
 def validate(doc: YamlDoc, kind: str) -> list[Problem]:
     """Every schema problem of one document, each at the line of the value it concerns."""
-    problems = []
-    for error in validator(kind).iter_errors(doc.data):
+    return _problems(doc, [((), e) for e in validator(kind).iter_errors(doc.data)])
+
+
+def _problems(doc: YamlDoc, errors: list[tuple[tuple[str | int, ...], ValidationError]]) -> list[Problem]:
+    """One located message per problem. A misspelt field is one problem: its "unknown field ... did you mean"
+    message says it, so the "missing required field" it causes is not repeated."""
+    found: list[tuple[str, tuple[str | int, ...], str, Problem]] = []  # (kind, object path, field name, problem)
+    for prefix, error in errors:
         error = _specific(error)
         if _spurious(error):
             continue
-        problems.append(_located(doc, error))
-    return problems
+        path = (*prefix, *error.absolute_path)
+        if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+            allowed = _allowed_fields(error.schema if isinstance(error.schema, dict) else {})
+            for name in _unknown(error, allowed):
+                guess = difflib.get_close_matches(name, allowed, n=1)
+                message = f"unknown field '{name}'" + (f" (did you mean '{guess[0]}'?)" if guess else "")
+                message += f"; allowed fields: {', '.join(allowed)}" if allowed else ""
+                found.append(("unknown", path, guess[0] if guess else "", doc.problem((*path, name), message, True)))
+            continue
+        name = re.findall(r"'([^']+)'", error.message)[0] if error.validator == "required" else ""
+        found.append((str(error.validator), path, name, doc.problem(path, _message(error))))
+    guessed = {(path, name) for kind, path, name, _ in found if kind == "unknown" and name}
+    problems = [p for kind, path, name, p in found if not (kind == "required" and (path, name) in guessed)]
+    return list(dict.fromkeys(problems))
+
+
+def _unknown(error: ValidationError, allowed: list[str]) -> list[str]:
+    named = re.findall(r"'([^']+)'", error.message)
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [name for name in named if name in instance and name not in allowed]
 
 
 def _spurious(error: ValidationError) -> bool:
@@ -111,20 +131,16 @@ def _specific(error: ValidationError) -> ValidationError:
     return error
 
 
-def _located(doc: YamlDoc, error: ValidationError, prefix: tuple[str | int, ...] = ()) -> Problem:
-    path = (*prefix, *error.absolute_path)
-    message = _message(error)
-    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
-        extra = re.findall(r"'([^']+)'", error.message)
-        if extra and extra[0] in error.instance:  # point at the unknown field itself
-            path = (*path, extra[0])
-    return doc.problem(path, message)
+@cache
+def _rule_fields() -> frozenset[str]:
+    """The fields every rule carries (common.schema.json#/$defs/rule)."""
+    return frozenset(_registry()[1]["common.schema.json"]["$defs"]["rule"]["properties"])
 
 
 def _allowed_fields(schema: dict[str, Any]) -> list[str]:
     names = set(schema.get("properties", {}))
     if any("$ref" in part and part["$ref"].endswith("/rule") for part in schema.get("allOf", [])):
-        names |= _RULE_FIELDS
+        names |= _rule_fields()
     return sorted(names)
 
 

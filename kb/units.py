@@ -7,13 +7,23 @@ here once for every method: one unit each, and their minutes never join the time
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 
-# A method returns units per code, its steps, and every allocation the source allows (more than one
-# only when it broke a tie that the clinician may break another way).
-Method = Callable[[dict[str, int], "Params"], tuple[dict[str, int], list[str], list[dict[str, int]]]]
+
+@dataclass(frozen=True)
+class Tie:
+    """A tie a method broke that the source lets the clinician break another way: from the `base` units, any
+    `k` of the `tied` codes get one more unit (before caps). Stated in this compact form, never enumerated."""
+
+    base: dict[str, int]
+    tied: tuple[str, ...]
+    k: int
+
+
+# A method returns units per code, its steps, and the tie it broke (None when the answer is the only one).
+Method = Callable[[dict[str, int], "Params"], tuple[dict[str, int], list[str], "Tie | None"]]
 METHODS: dict[str, Method] = {}
 
 
@@ -27,6 +37,97 @@ class Params:
     cap_codes: frozenset[str] | None = None  # the codes the cap counts; None = every timed code
 
 
+class Allocations:
+    """Every allocation a broken tie allows, caps applied, held as constraints rather than a list.
+
+    `allows(billed)` answers whether some allowed allocation agrees with the billed units of the codes given, in
+    O(n·k²) for n codes and k contested units (a dynamic programme over the daily cap's cut order), whatever the
+    number of tied codes; iterating lists the allocations one by one (there can be C(n, k) of them).
+    """
+
+    def __init__(self, tie: Tie, order: tuple[str, ...], timed: Mapping[str, int], untimed: tuple[str, ...],
+                 params: Params, code_caps: Mapping[str, int] | None):
+        self.tie, self.order, self.timed, self.untimed = tie, order, dict(timed), untimed
+        self.params, self.code_caps = params, dict(code_caps or {})
+        counts = params.daily_cap is not None
+        self.cut = sorted((c for c in tie.base if counts and (params.cap_codes is None or c in params.cap_codes)),
+                          key=lambda c: (self.timed[c], c))  # the codes the daily cap counts, in its cut order
+        cut = set(self.cut)
+        self.free = tuple(c for c in tie.base if c not in cut)  # timed codes the daily cap leaves alone
+
+    def __repr__(self) -> str:
+        return f"Allocations(tied={self.tie.tied}, k={self.tie.k})"
+
+    def _ccap(self, code: str, units: int) -> int:
+        cap = self.code_caps.get(code)
+        return units if cap is None or units <= cap else cap
+
+    def allows(self, billed: Mapping[str, int]) -> bool:
+        """Whether some allowed allocation gives every code in `billed` exactly its billed units."""
+        for c in self.untimed:
+            if c in billed and billed[c] != 1:
+                return False
+        tie, tied = self.tie, set(self.tie.tied)
+        n_cut_tied = sum(1 for c in self.cut if c in tied)
+        # codes outside the daily cap: each tied one takes +0 or +1 independently; count what the bill forces
+        forced = optional = 0
+        for c in self.free:
+            options = [d for d in ((0, 1) if c in tied else (0,))
+                       if c not in billed or self._ccap(c, tie.base[c] + d) == billed[c]]
+            if not options:
+                return False
+            forced += options == [1]
+            optional += 1 in options
+        for j in range(max(0, tie.k - (len(tied) - n_cut_tied)), min(tie.k, n_cut_tied) + 1):
+            if forced <= tie.k - j <= optional and self._cut_allows(j, billed, tied):
+                return True
+        return False
+
+    def _cut_allows(self, j: int, billed: Mapping[str, int], tied: set[str]) -> bool:
+        """Whether j contested units among the capped codes can leave the billed units after the daily cap."""
+        if not self.cut:
+            return j == 0
+        base = self.tie.base
+        cap = self.params.daily_cap
+        assert cap is not None
+        over = max(0, sum(base[c] for c in self.cut) + j - cap)
+        states = {0}  # how many contested units the codes so far took
+        before = 0  # their base units
+        for c in self.cut:
+            nxt = set()
+            for s in states:
+                left = max(0, over - before - s)  # units the cut still removes when it reaches this code
+                for d in ((0, 1) if c in tied else (0,)):
+                    if s + d > j:
+                        continue
+                    if c in billed and self._ccap(c, max(0, base[c] + d - left)) != billed[c]:
+                        continue
+                    nxt.add(s + d)
+            if not nxt:
+                return False
+            states = nxt
+            before += base[c]
+        return j in states
+
+    def __contains__(self, allocation: object) -> bool:
+        return (isinstance(allocation, Mapping) and set(allocation) == set(self.order)
+                and self.allows(allocation))
+
+    def __iter__(self) -> Iterator[dict[str, int]]:
+        """Each allowed allocation once (exponential in the number of tied codes: for tests and small ties)."""
+        seen: set[tuple[int, ...]] = set()
+        for pick in combinations(self.tie.tied, self.tie.k):
+            choice = dict(self.tie.base)
+            for c in pick:
+                choice[c] += 1
+            _apply_caps(choice, self.timed, self.params, self.code_caps)
+            choice.update({c: 1 for c in self.untimed})
+            row = tuple(choice[c] for c in self.order)
+            if row not in seen:
+                seen.add(row)
+                yield dict(zip(self.order, row, strict=True))
+
+
 @dataclass(frozen=True)
 class Counted:
     """Units per code, the steps that produced them, and every allocation the source allows."""
@@ -34,7 +135,13 @@ class Counted:
     units: dict[str, int]
     steps: list[str] = field(default_factory=list)
     tie_broken: bool = False
-    alternatives: tuple[dict[str, int], ...] = ()  # with a broken tie: each allowed answer, caps applied
+    alternatives: Allocations | tuple[()] = ()  # with a broken tie: every allowed answer (caps applied), compactly
+
+    def allows(self, billed: Mapping[str, int]) -> bool:
+        """Whether billing these units (for some or all of the codes) is an allocation the source allows."""
+        if isinstance(self.alternatives, Allocations):
+            return self.alternatives.allows(billed)
+        return all(self.units.get(c) == u for c, u in billed.items())
 
 
 def method(name: str) -> Callable[[Method], Method]:
@@ -60,7 +167,7 @@ def _band(units: int, p: Params) -> str:
 
 
 @method("cms-total-time")
-def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], list[dict[str, int]]]:
+def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], Tie | None]:
     """Units from the total timed minutes, then allocated: full units first, then largest leftovers."""
     total = sum(timed.values())
     allowed = units_for_minutes(total, p)
@@ -69,7 +176,7 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
         none = {c: 0 for c in timed}
         return none, [
             f"Total timed minutes: {listing} = {total}; under {p.minimum_minutes} minutes, no timed unit can be billed."
-        ], [none]
+        ], None
     steps = [f"Total timed minutes: {listing} = {total} minutes, which allows {allowed} "
              f"unit{'s' if allowed != 1 else ''} ({_band(allowed, p)})."]
     units = {c: m // p.unit_minutes for c, m in timed.items()}
@@ -79,7 +186,7 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
         steps.append("Full units first: " + ", ".join(
             f"{c} {units[c]} (leftover {left[c]} min)" for c in timed) + f" = {full}.")
     remaining = allowed - full
-    choices = [dict(units)]
+    tie: Tie | None = None
     if remaining:
         # With a daily cap that counts only some codes, a tied unit goes to a code the cap does not count:
         # CMS lets the clinician choose, and that choice is never cut back by the cap.
@@ -89,7 +196,6 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
         base = dict(units)
         for c in winners:
             units[c] += 1
-        choices = [dict(units)]
         steps.append(
             f"{remaining} unit{'s' if remaining != 1 else ''} left: to the largest leftover minutes: "
             + ", ".join(f"{c} ({left[c]} min)" for c in winners) + "."
@@ -99,14 +205,11 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
             rivals = [c for c in ranked[remaining:] if left[c] == left[cut]]
             if rivals:
                 # the clinician may give the contested units to any of the tied codes
-                tied = [c for c in ranked if left[c] == left[cut]]
+                tied = tuple(c for c in ranked if left[c] == left[cut])
                 sure = [c for c in winners if left[c] > left[cut]]
-                choices = []
-                for pick in combinations(tied, remaining - len(sure)):
-                    choice = dict(base)
-                    for c in (*sure, *pick):
-                        choice[c] += 1
-                    choices.append(choice)
+                for c in sure:
+                    base[c] += 1
+                tie = Tie(base, tied, remaining - len(sure))
                 rule = "more total minutes, then the lower code number"
                 if capped:
                     rule = "codes the daily cap does not count, then " + rule
@@ -121,40 +224,41 @@ def cms_total_time(timed: dict[str, int], p: Params) -> tuple[dict[str, int], li
                              + ": the total is used up (the minutes are still documented).")
     else:
         steps.append("No units left over for leftover minutes.")
-    return units, steps, choices
+    return units, steps, tie
 
 
 @method("cpt-per-code-midpoint")
-def cpt_per_code_midpoint(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], list[dict[str, int]]]:
+def cpt_per_code_midpoint(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], Tie | None]:
     """Each code on its own minutes: a unit once the midpoint of a unit is passed."""
     units = {c: units_for_minutes(m, p) for c, m in timed.items()}
     steps = ["Each timed code is counted on its own minutes (a unit from "
              f"{p.minimum_minutes} minutes, then every {p.unit_minutes}): "
              + ", ".join(f"{c} {m} min -> {units[c]}" for c, m in timed.items()) + "."]
-    return units, steps, [units]
+    return units, steps, None
 
 
 @method("whole-units")
-def whole_units(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], list[dict[str, int]]]:
+def whole_units(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], Tie | None]:
     """Only whole units: each code gets its minutes divided by the unit length, rounded down."""
     units = {c: m // p.unit_minutes for c, m in timed.items()}
     steps = [f"Only whole {p.unit_minutes}-minute units count, code by code: "
              + ", ".join(f"{c} {m} min -> {units[c]}" for c, m in timed.items()) + "."]
-    return units, steps, [units]
+    return units, steps, None
 
 
 @method("per-visit")
-def per_visit(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], list[dict[str, int]]]:
+def per_visit(timed: dict[str, int], p: Params) -> tuple[dict[str, int], list[str], Tie | None]:
     """One unit for the whole visit's timed services, on the code with the most minutes."""
     units = {c: 0 for c in timed}
     total = sum(timed.values())
     if total < p.minimum_minutes or not timed:
-        return units, [f"Timed minutes total {total}: under {p.minimum_minutes}, no visit unit."], [units]
+        return units, [f"Timed minutes total {total}: under {p.minimum_minutes}, no visit unit."], None
     top = sorted(timed, key=lambda c: (-timed[c], c))[0]
     units[top] = 1
-    choices = [{**{c: 0 for c in timed}, c: 1} for c in timed if timed[c] == timed[top]]
+    tied = tuple(c for c in timed if timed[c] == timed[top])
+    tie = Tie({c: 0 for c in timed}, tied, 1) if len(tied) > 1 else None
     return units, [f"One unit per visit whatever the minutes ({total} timed minutes): reported on {top}, "
-                   "the service with the most minutes."], choices
+                   "the service with the most minutes."], tie
 
 
 def count(
@@ -167,16 +271,8 @@ def count(
     """Count units for one visit with the named method, then apply untimed codes and caps."""
     timed = {c: m for c, m in minutes.items() if c in timed_codes}
     untimed = [c for c in minutes if c not in timed_codes]
-    units, steps, choices = METHODS[name](timed, params) if timed else ({}, [], [{}])
+    units, steps, tie = METHODS[name](timed, params) if timed else ({}, [], None)
     steps += _apply_caps(units, timed, params, code_caps)
-    tie = len(choices) > 1
-    alternatives: list[dict[str, int]] = []
-    if tie:
-        for choice in choices:
-            _apply_caps(choice, timed, params, code_caps)
-            choice.update({c: 1 for c in untimed})
-            if choice not in alternatives:
-                alternatives.append(choice)
     for c in untimed:
         units[c] = 1
     if untimed:
@@ -186,7 +282,9 @@ def count(
             if code_caps and c in code_caps and code_caps[c] < 1:
                 units[c] = code_caps[c]
     ordered = {c: units[c] for c in minutes}
-    return Counted(ordered, steps, tie, tuple({c: alt.get(c, ordered[c]) for c in minutes} for alt in alternatives))
+    if tie is None or not 0 < tie.k < len(tie.tied):
+        return Counted(ordered, steps)
+    return Counted(ordered, steps, True, Allocations(tie, tuple(minutes), timed, tuple(untimed), params, code_caps))
 
 
 def _apply_caps(units: dict[str, int], timed: dict[str, int], params: Params,

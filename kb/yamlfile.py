@@ -53,6 +53,7 @@ class YamlDoc:
     # each expanded path was written (expanded path prefix -> authored path).
     authored: Any = None
     aliases: dict[Path_, Path_] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)  # where each mapping key is written
 
     def authored_path(self, path: Path_) -> Path_:
         """The path as written in the file, for a path into the (possibly expanded) data."""
@@ -74,13 +75,15 @@ class YamlDoc:
             path = path[:-1]
         return self.marks.get(path, (1, 1))
 
-    def problem(self, path: Path_, message: str) -> Problem:
-        """A problem at the place the file states the value at `path` (a path into the data)."""
-        return self.problem_at(self.authored_path(path), message)
+    def problem(self, path: Path_, message: str, at_key: bool = False) -> Problem:
+        """A problem at the place the file states the value at `path` (a path into the data); with at_key, at the
+        key that names it (an unknown field is its key)."""
+        return self.problem_at(self.authored_path(path), message, at_key)
 
-    def problem_at(self, authored: Path_, message: str) -> Problem:
+    def problem_at(self, authored: Path_, message: str, at_key: bool = False) -> Problem:
         """A problem at an authored path (as written in the file)."""
-        line, col = self.mark(authored)
+        authored = tuple(authored)
+        line, col = self.keys[authored] if at_key and authored in self.keys else self.mark(authored)
         return Problem(self.file, line, col, dotted(authored), message)
 
 
@@ -142,7 +145,7 @@ def _walk(node: yaml.Node, path: Path_, doc: YamlDoc, problems: list[Problem], s
         # An alias makes the composer hand back a node it has handed out before. Policies never
         # need aliases, and refusing them stops "billion laughs" expansion before it starts.
         if id(node) in seen_nodes:
-            problems.append(doc.problem(path, "anchors and aliases (&name / *name) are not allowed"))
+            _alias(doc, path, None, problems)
             return
         seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
@@ -169,11 +172,26 @@ def _walk(node: yaml.Node, path: Path_, doc: YamlDoc, problems: list[Problem], s
                 )
                 continue
             seen[key] = line
+            doc.keys[(*path, key)] = (line, key_node.start_mark.column + 1)
             if isinstance(value_node, yaml.CollectionNode) and id(value_node) in seen_nodes:
-                problems.append(Problem(doc.file, line, key_node.start_mark.column + 1, dotted((*path, key)),
-                                        "anchors and aliases (&name / *name) are not allowed"))
+                _alias(doc, (*path, key), (line, key_node.start_mark.column + 1), problems)
                 continue
             _walk(value_node, (*path, key), doc, problems, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), doc, problems, seen_nodes)
+
+
+_ALIASES = "anchors and aliases (&name / *name) are not allowed"
+
+
+def _alias(doc: YamlDoc, path: Path_, where: tuple[int, int] | None, problems: list[Problem]) -> None:
+    """One message for every alias of a file (a "billion laughs" file repeats them by the dozen): the first
+    one's place, and how many there are."""
+    for i, p in enumerate(problems):
+        if p.message.startswith(_ALIASES):
+            count = int(p.message.rsplit("(", 1)[1].split()[0]) + 1 if p.message.endswith("in this file)") else 2
+            problems[i] = Problem(p.file, p.line, p.column, p.path, f"{_ALIASES} ({count} uses in this file)")
+            return
+    line, col = where or doc.where(path)
+    problems.append(Problem(doc.file, line, col, dotted(path), _ALIASES))

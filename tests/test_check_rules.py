@@ -483,3 +483,17 @@ def test_bulk_ptp_table_is_checked_too():
     assert f.sources[0].title == "Synthetic PTP table for tests"
     assert fresh.check(visit(*pair, day="2024-12-31")).rules == set()
     assert "ptp.modifier-required" in fresh.check(visit(*pair, day="2025-01-01")).rules
+
+
+def test_bulk_rows_are_read_by_the_visit_day_within_one_period():
+    """Contexts are shared by a whole period even with a bulk table; its rows still answer by each visit's day."""
+    from kb.ptp import PtpTable, TableMeta
+
+    fresh = kb.load(CHECK)
+    fresh.attach_table(PtpTable.from_rows(TableMeta(payer="checkpay", source={"title": "Synthetic"}),
+                                          [("97530", "97535", 20260305, 20260306, 1, "Synthetic")]))
+    pair = (line("97530", 20, "GP"), line("97535", 20, "GP", "95"))
+    days = ["2026-03-04", "2026-03-05", "2026-03-06", "2026-03-07", "2026-03-05"]
+    found = ["ptp.modifier-required" in fresh.check(visit(*pair, day=d)).rules for d in days]
+    assert found == [False, True, True, False, True]
+    assert len(fresh.__dict__["_checker"].contexts._cache) == 1  # one period, one context

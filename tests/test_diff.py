@@ -25,11 +25,13 @@ def changed_tree(tmp_path: Path) -> Path:
 
 def test_diff_lists_rule_changes_and_moved_answers(tmp_path, capsys):
     after = changed_tree(tmp_path)
-    assert main(["diff", "--before", str(MINI), "--policies", str(after)]) == 0
+    assert main(["diff", "--before", str(MINI), "--policies", str(after)]) == 1  # 1: the knowledge changed
     out = capsys.readouterr().out
-    assert "3 changes since" in out
-    assert "~ payer medicare: ptp_edits 97150/97110 from 2020-01-01\n      modifier_indicator: 1 -> 0" in out
-    assert "~ payer commercial-cpt-midpoint: ptp_edits 97150/97110" in out  # inherited: the change reaches it too
+    assert "2 changes since" in out
+    # the change reaches the payer that inherits the edit: said once, on the payer that states it
+    assert ("~ payer medicare: ptp_edits 97150/97110 from 2020-01-01 (inherited by 1 payer)\n"
+            "      modifier_indicator: 1 -> 0") in out
+    assert "payer commercial-cpt-midpoint" not in out
     assert "method: 'cms-total-time' -> 'whole-units'" in out
     moved = "medicare example cms-example-1 (2026-03-02): units {'97112': 2, '97110': 1} -> {'97112': 1, '97110': 1}"
     assert moved in out
@@ -47,3 +49,42 @@ def test_diff_against_git_revision(capsys):
     assert main(["diff", "--policies", str(MINI), "--base", "HEAD"]) == 0
     assert "no change in the knowledge base since git HEAD" in capsys.readouterr().out
     assert main(["diff", "--policies", str(MINI), "--base", "no-such-revision"]) == 2
+
+
+def _tree_with(tmp_path: Path, name: str, edit) -> Path:
+    tree = tmp_path / name
+    shutil.copytree(MINI, tree)
+    edit(tree)
+    return tree
+
+
+def test_a_new_payer_is_summarised_and_the_markdown_is_a_pr_comment(tmp_path, capsys):
+    def add_payer(tree: Path) -> None:
+        child = (tree / "payers" / "commercial-cpt-midpoint.yaml").read_text()
+        child = child.replace("id: commercial-cpt-midpoint", "id: acme-health").replace(
+            "name: Commercial contract, CPT midpoint per code", "name: Acme Health")
+        (tree / "payers" / "acme-health.yaml").write_text(child)
+        med = tree / "payers" / "medicare.yaml"
+        text = med.read_text()
+        line = next(x for x in text.splitlines() if '"97150", column2: "97112"' in x)
+        med.write_text(text.replace(line, line + "\n" + line.replace('"97112"', '"97116"')))
+
+    after = _tree_with(tmp_path, "after", add_payer)
+    assert main(["diff", "--before", str(MINI), "--policies", str(after)]) == 1
+    out = capsys.readouterr().out
+    assert "+ payer acme-health: the payer\n      Acme Health (generic), extends medicare\n" in out
+    assert "      units: cpt-per-code-midpoint, from 2013-01-01\n" in out
+    assert "removes: ptp_edits 97150/97112" in out
+    # the new edit reaches commercial-cpt-midpoint (which inherits it) but not acme-health twice: it is new
+    assert "+ payer medicare: ptp_edits 97150/97116 from 2020-01-01 (inherited by 1 payer)" in out
+    assert main(["diff", "--before", str(MINI), "--policies", str(after), "--format", "markdown"]) == 1
+    md = capsys.readouterr().out
+    assert md.startswith(f"**Knowledge base:** 2 changes since `{MINI}`.\n\n| | Where | Rule | What changed |")
+    assert ("| + | medicare + 1 inheriting | ptp_edits 97150/97116 from 2020-01-01 "
+            "| inherited by commercial-cpt-midpoint |") in md
+    assert "| + | acme-health | the payer | Acme Health (generic), extends medicare<br>" in md
+
+
+def test_markdown_says_when_nothing_changed(capsys):
+    assert main(["diff", "--before", str(MINI), "--policies", str(MINI), "--format", "markdown"]) == 0
+    assert capsys.readouterr().out == f"**Knowledge base:** no change since `{MINI}`.\n"

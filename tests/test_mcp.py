@@ -155,3 +155,37 @@ def test_a_payer_without_bundling_data_is_no_data_not_clean(tmp_path):
     assert no_ptp["status"] == "no-data" and "no bundling" in no_ptp["summary"]
     assert answers.mue(k, "nobundle", DOS, "97110")["status"] == "no-data"
     assert answers.mue(k, "medicare", DOS, "97110")["status"] in ("found", "clean")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+X12 = Path(__file__).parent / "fixtures" / "x12"
+
+
+async def _explain(era: str, claims: str | None) -> list[dict[str, Any]]:
+    params = StdioServerParameters(command=sys.executable,
+                                   args=["-m", "kb", "mcp", "--policies", str(ROOT / "policies")])
+    with anyio.fail_after(120):
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            out = []
+            for arguments in ({"era": era}, {"era": era, "claims": claims}, {"era": "not an 835"},
+                              {"era": era, "payer": "nobody"}):
+                result = await session.call_tool("explain_remittance", arguments)
+                assert not result.is_error
+                out.append(result.structured_content)
+            return out
+
+
+def test_explain_remittance_names_the_rule_behind_each_denied_line():
+    era = (X12 / "medicare.835").read_text()
+    plain, with_claims, invalid, unknown = anyio.run(_explain, era, (X12 / "professional.837").read_text())
+    k = kb.load(ROOT / "policies")
+    from kb.remit.explain import explain_remittance
+
+    assert plain["answer"] == explain_remittance(k, era).to_dict()
+    for answer in (plain, with_claims):
+        assert answer["status"] == "found" and answer["payer"] == "medicare" and answer["as_of"]
+        reasons = {r["finding"] for ln in answer["answer"]["lines"] for a in ln["adjustments"] for r in a["reasons"]}
+        assert {"ptp.modifier-required", "mue.exceeded"} <= reasons
+        assert answer["sources"]
+    assert invalid["status"] == "invalid" and unknown["status"] == "no-data"

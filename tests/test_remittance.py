@@ -90,7 +90,7 @@ def test_bad_remittance_entries_are_located_problems(tmp_path):
     text = path.read_text()
     text = text.replace("finding: modifier.forbidden", "finding: modifier.forbiden", 1)
     text = text.replace("- payer: texas-medicaid", "- payer: texas-medicade", 1)
-    text = text.replace('{group: CO, carc: "236"}', '{group: XX, carc: "236"}', 1)
+    text = text.replace("{group: CO, carc: '236'}", "{group: XX, carc: '236'}", 1)
     path.write_text(text)
     with pytest.raises(PolicyError) as err:
         check_tree(root)

@@ -46,10 +46,16 @@ def check_visit(kb: RuleBase, visit: Any) -> CheckResult:
     return checker_for(kb).check(visit)
 
 
-def check_many(kb: RuleBase, visits: Any) -> Iterator[CheckResult | VisitError]:
-    """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit.
-    An X12 837 or FHIR Claim file (a path or a `kb.claims.ClaimSource`) is read claim by claim."""
-    from kb.claims import claim_input  # X12/FHIR claims: mapped to visits (kb/claims/)
+def check_many(kb: RuleBase, visits: Any, workers: int | None = 1) -> Iterator[CheckResult | VisitError]:
+    """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit, in
+    input order. An X12 837 or FHIR Claim file (a path or a `kb.claims.ClaimSource`) is read claim by claim.
+    `workers` > 1 checks chunks of the batch in that many processes (kb/parallel.py); None uses every core once
+    the batch is long."""
+    if type(workers) is int and workers == 1:
+        from kb.claims import claim_input  # X12/FHIR claims: mapped to visits (kb/claims/)
 
-    source = claim_input(visits)
-    return checker_for(kb).check_many(source.visits(kb) if source is not None else visits)
+        source = claim_input(visits)
+        return checker_for(kb).check_many(source.visits(kb) if source is not None else visits)
+    from kb.parallel import check_many as pooled
+
+    return pooled(kb, visits, workers)

@@ -1,5 +1,9 @@
 """`kb check FILE`: check visits from a YAML/JSON file (one visit or a list) or a CSV file (rows grouped by
-claim_id); a readable report by default, `--json` for tools.
+claim_id); a readable report by default, `--json` for tools. `--jobs N` checks on N processes (default: every
+core once the batch is long); the output is the same, in input order.
+
+JSON: `{"results": [...], "sources": {id: source}, "summary": {...}}`; each finding names its sources by id and
+each source is listed once in `sources`.
 
 X12 837P/837I and FHIR Claim files are recognised by their content (kb/claims/); `--minutes`, `--payer-map` and
 `--payer` say how to read them.
@@ -15,12 +19,13 @@ import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kb.check import check_many
 from kb.check.inputs import parse_text, read_csv, read_file
 from kb.check.result import CheckResult, VisitError
+from kb.check.sources import result_by_id
 from kb.claims.cli import add_claim_options, claim_source
 from kb.problems import InputError
 
@@ -39,11 +44,38 @@ def register(subparsers: Any) -> None:
                    help="visits to check (.yaml, .json, .csv, an X12 837 or FHIR Claim file, or - for stdin)")
     p.add_argument("--problems-only", action="store_true",
                    help="report only visits with findings (and visits that could not be checked)")
+    p.add_argument("--findings", type=Path, metavar="OUT.parquet",
+                   help="write the findings as Parquet (claim lines from .parquet or .csv; needs the [arrow] extra)")
+    p.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                   help="processes to check with (default: every core once the batch is long; 1: one process)")
     add_claim_options(p)
     add_policies_option(p)
     add_tables_option(p)
     add_json_option(p)
     p.set_defaults(func=cmd_check)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--jobs takes a number of processes, 1 or more, not {text!r}")
+    return value
+
+
+def _render_json(result: CheckResult | VisitError) -> tuple[str, str, int, dict[str, Any]]:
+    """In a worker: the result as one JSON line with sources by id, its tally, and the sources it cites."""
+    cited: dict[str, dict[str, Any]] = {}
+    text = json.dumps(result_by_id(result, cited), ensure_ascii=False)
+    return text, _kind(result), len(result.findings), cited
+
+
+def _render_text(problems_only: bool, result: CheckResult | VisitError) -> tuple[str | None, str, int, None]:
+    """In a worker: the readable report of a result (None when --problems-only hides it), and its tally."""
+    shown = not problems_only or bool(result.findings) or isinstance(result, VisitError)
+    return (str(result) if shown else None), _kind(result), len(result.findings), None
 
 
 def _visits(name: str, args: argparse.Namespace) -> Any:
@@ -67,36 +99,45 @@ def _visits(name: str, args: argparse.Namespace) -> Any:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from kb.cli import open_kb, progress
+    from kb.parallel import check_many
 
+    if args.findings is not None:
+        return _to_parquet(args)
     visits = _visits(args.file, args)
     k = open_kb(args)
     started = time.perf_counter()
     counts = {"visits": 0, "with_errors": 0, "with_warnings": 0, "clean": 0, "not_checked": 0, "findings": 0}
+    cited: dict[str, dict[str, Any]] = {}
+    render = _render_json if args.json else partial(_render_text, args.problems_only)
     opened = False
     try:
-        for result in check_many(k, visits):
+        for text, kind, findings, sources in check_many(k, visits, workers=args.jobs, finish=render):
             if args.json and not opened:
                 sys.stdout.write('{"results": [\n')
                 opened = True
-            _tally(counts, result)
+            counts["visits"] += 1
+            counts[kind] += 1
+            counts["findings"] += findings
             if args.json:
-                sep = "" if counts["visits"] == 1 else ",\n"
-                sys.stdout.write(sep + json.dumps(result.to_dict(), ensure_ascii=False))
-            elif not args.problems_only or result.findings or isinstance(result, VisitError):
-                print(result)
+                sys.stdout.write(("" if counts["visits"] == 1 else ",\n") + (text or ""))
+                cited.update(sources or {})
+            elif text is not None:
+                print(text)
                 print()
             if counts["visits"] % PROGRESS_EVERY == 0:
                 elapsed = time.perf_counter() - started
                 progress(f"checked {counts['visits']:,} visits ({counts['visits'] / elapsed:,.0f} visits/s)")
     except InputError as err:
         if opened:  # the file broke off half-way: close the JSON so what was written still parses
-            sys.stdout.write("\n],\n" + json.dumps({"summary": counts, "error": str(err)})[1:] + "\n")
+            sys.stdout.write("\n],\n" + json.dumps({"sources": cited, "summary": counts, "error": str(err)},
+                                                    ensure_ascii=False)[1:] + "\n")
         raise
     elapsed = time.perf_counter() - started
     if args.json:
         if not opened:
             sys.stdout.write('{"results": [')
-        sys.stdout.write("\n],\n" + json.dumps({"summary": counts})[1:] + "\n")
+        sys.stdout.write("\n],\n" + json.dumps({"sources": dict(sorted(cited.items())), "summary": counts},
+                                                ensure_ascii=False)[1:] + "\n")
     else:
         print(f"{counts['visits']:,} visit{'s' if counts['visits'] != 1 else ''} checked: "
               f"{counts['with_errors']:,} with errors, {counts['with_warnings']:,} with warnings only, "
@@ -107,15 +148,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if counts["with_errors"] else 0
 
 
-def _tally(counts: dict[str, int], result: CheckResult | VisitError) -> None:
-    counts["visits"] += 1
+def _to_parquet(args: argparse.Namespace) -> int:
+    """kb check LINES --findings OUT.parquet: columnar in, columnar out (kb/arrow.py documents both tables)."""
+    from kb.cli import UsageError, open_kb
+
+    try:
+        from kb import arrow
+    except ImportError:
+        raise UsageError("--findings needs pyarrow: pip install 'payer-policy-kb[arrow]'") from None
+    source = Path(args.file)
+    if not source.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    k = open_kb(args)
+    started = time.perf_counter()
+    counts = arrow.check_file(k, source, args.findings, workers=args.jobs)
+    print(f"{counts['visits']:,} visits checked: {counts['findings']:,} findings, {counts['not_checked']:,} not "
+          f"checked; wrote {args.findings} ({time.perf_counter() - started:.2f} s)")
+    if counts["not_checked"]:
+        return 2
+    return 1 if counts["with_errors"] else 0
+
+
+def _kind(result: CheckResult | VisitError) -> str:
+    """Which summary count a result adds to."""
     if isinstance(result, VisitError):
-        counts["not_checked"] += 1
-        return
-    counts["findings"] += len(result.findings)
+        return "not_checked"
     if not result.ok:
-        counts["with_errors"] += 1
-    elif any(f.severity == "warning" for f in result.findings):
-        counts["with_warnings"] += 1
-    else:
-        counts["clean"] += 1
+        return "with_errors"
+    if any(f.severity == "warning" for f in result.findings):
+        return "with_warnings"
+    return "clean"

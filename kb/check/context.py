@@ -8,6 +8,7 @@ the code. Nothing here knows a payer, a code number or a modifier by name: it al
 
 from __future__ import annotations
 
+import copy
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,8 @@ from kb.model import (
 )
 from kb.payer import GROUP_OF
 from kb.problems import InputError, QueryError
-from kb.rules import SECTIONS
+from kb.ptp import ymd
+from kb.rules import SECTIONS, pick
 
 if TYPE_CHECKING:
     from kb.payer import PayerRules, PayerView
@@ -158,7 +160,21 @@ class Context:
         used = {r.threshold for r in self.modifier_rules if r.type == "threshold"}
         self.plain_thresholds = sorted({t.name for t in thresholds if t.name not in used})
         self._codes: dict[str, CodeFacts | None] = {}
-        self._ptp: dict[tuple[str, str], PtpEdit | None] = {}
+        self._ptp: dict[tuple[str, str], PtpEdit | None] = {}  # authored edits in force in the period, by pair
+        self._bulk = view._rules.bulk_ptp  # a bulk PTP table: its rows carry their own dates
+        self.day = ymd(view.as_of)  # the visit's date of service as YYYYMMDD (set per visit by `on`)
+
+    def on(self, day: date) -> Context:
+        """This period's context for a visit on `day`: shares every cached fact, and answers bulk PTP rows (which
+        have dates of their own) for that day. Without a bulk table the period's context serves every day."""
+        if self._bulk is None:
+            return self
+        day_ymd = ymd(day)
+        if day_ymd == self.day:
+            return self
+        other = copy.copy(self)
+        other.day = day_ymd
+        return other
 
     # -- codes -----------------------------------------------------------------------------------
 
@@ -211,13 +227,26 @@ class Context:
         return unit_methods.count(self.method, minutes, timed, self.uncapped)
 
     def ptp(self, a: str, b: str) -> PtpEdit | None:
-        """The bundling edit in force between two codes (either order), cached."""
+        """The bundling edit in force between two codes (either order): the authored edit of the period (cached),
+        else the bulk table's row in force on the visit's day."""
         key = (a, b) if a < b else (b, a)
         try:
-            return self._ptp[key]
+            edit = self._ptp[key]
         except KeyError:
-            edit = self._ptp[key] = self.view.ptp(a, b)
-            return edit
+            edit = self._ptp[key] = self._authored_ptp(a, b)
+        if edit is None and self._bulk is not None:
+            return self._bulk.either_order(a, b, self.day)
+        return edit
+
+    def _authored_ptp(self, a: str, b: str) -> PtpEdit | None:
+        authored = self.view._rules.authored_ptp
+        for c1, c2 in ((a, b), (b, a)):
+            rows = authored.rows(c1, c2)
+            if rows:
+                found = pick(rows, self.view.as_of, self.view.state)
+                if found is not None:
+                    return found  # type: ignore[no-any-return]
+        return None
 
     def threshold(self, name: str, plan: str) -> Threshold | None:
         group = GROUP_OF.get(plan)
@@ -238,29 +267,29 @@ class Contexts:
 
     def __init__(self, kb: RuleBase):
         self.kb = kb
-        self._boundaries: dict[str, tuple[list[date], bool, Any]] = {}
+        self._boundaries: dict[str, tuple[list[date], Any]] = {}
         self._cache: dict[tuple[Any, ...], Context] = {}
 
     def get(self, payer: str, day: date, state: str | None) -> Context:
-        bounds, by_day, token = self._periods(payer)
-        period: Any = day if by_day else bisect_right(bounds, day)
-        key = (payer, period, state, token)
+        """The context of the payer's period (and state) that holds `day`, for a visit on that day."""
+        bounds, token = self._periods(payer)
+        key = (payer, bisect_right(bounds, day), state, token)
         ctx = self._cache.get(key)
         if ctx is None:
             if len(self._cache) >= self.LIMIT:
                 self._cache.clear()
             ctx = self._cache[key] = Context(self.kb.payer(payer, as_of=day, state=state))
-        return ctx
+        return ctx.on(day)
 
-    def _periods(self, payer: str) -> tuple[list[date], bool, Any]:
-        """The dates on which some rule of the payer starts or stops applying, and whether a bulk PTP table is
-        attached (its rows have their own dates, so contexts are then kept per day)."""
+    def _periods(self, payer: str) -> tuple[list[date], Any]:
+        """The dates on which some rule of the payer starts or stops applying (bulk PTP rows are looked up by the
+        visit's own day, so they do not split periods; a bulk MUE table starts one)."""
         rules = self.kb.payer_rules(payer)
         if rules is None:
             raise InputError(f"unknown payer {payer!r}; known payers: {', '.join(self.kb.payers())}", "payer")
         token = (id(rules.bulk_ptp), tuple(id(t) for t in rules.bulk_mue))
         cached = self._boundaries.get(payer)
-        if cached is not None and cached[2] == token:
+        if cached is not None and cached[1] == token:
             return cached
         days: set[date] = set()
         for section in SECTIONS:
@@ -270,6 +299,6 @@ class Contexts:
                 if rule.effective_to is not None and rule.effective_to < date.max:
                     days.add(rule.effective_to + timedelta(days=1))
         days.update(t.effective_from for t in rules.bulk_mue)
-        result = (sorted(days), rules.bulk_ptp is not None, token)
+        result = (sorted(days), token)
         self._boundaries[payer] = result
         return result

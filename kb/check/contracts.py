@@ -9,6 +9,7 @@ takes a code or modifier as a number, modifiers as one string, codes in lower ca
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from functools import cache
@@ -18,6 +19,7 @@ from typing import Any
 from kb.check.inputs import MAX_DOLLARS, MAX_LINES, MAX_MINUTES, MAX_UNITS, PLANS
 from kb.check.registry import checks, findings
 from kb.check.result import SEVERITIES
+from kb.model import Source
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 VISIT_FILE = "visit.schema.json"
@@ -93,7 +95,7 @@ def visit_schema() -> dict[str, Any]:
 
 
 def _source() -> dict[str, Any]:
-    fields = ("title", "read", "url", "document", "publisher", "section", "quote", "revised", "via", "doc")
+    fields = tuple(f.name for f in dataclasses.fields(Source))  # the model's fields, so the two cannot drift
     return {
         "title": "Source",
         "description": "Where the rule that fired comes from (only the fields it has; dates as YYYY-MM-DD).",
@@ -122,9 +124,51 @@ def result_schema() -> dict[str, Any]:
                       "description": "Indexes of the lines it concerns."},
             "message": {"type": "string", "description": "What is wrong, in words."},
             "fix": {"type": "string", "description": "What to do (may be empty)."},
-            "sources": {"type": "array", "items": {"$ref": "#/$defs/source"},
-                        "description": "Sources of the policy rule that fired."},
+            "sources": {"type": "array",
+                        "items": {"anyOf": [{"$ref": "#/$defs/source"}, {
+                            "type": "string", "pattern": "^[^#]+#[0-9a-f]{8}$",
+                            "description": "A source id: `kb check --json` names sources by id in findings and lists "
+                                           "each source once, under the batch's `sources` (kb/check/sources.py)."}]},
+                        "description": "Sources of the policy rule that fired (objects, or ids in a batch)."},
             "basis": {"type": "string", "description": "Which policy rule fired: payer, section and key."},
+            "remittance": {"$ref": "#/$defs/remittance",
+                           "description": "The codes the payer is expected to answer it with "
+                                          "(policies/remittance.yaml); absent when the knowledge base has none."},
+        },
+    }
+    codes = {
+        "title": "Remittance codes",
+        "description": "One set of codes sent together on a line.",
+        "type": "object",
+        "required": ["group", "carc", "rarc"],
+        "additionalProperties": False,
+        "properties": {
+            "group": {"enum": ["CO", "PR", "OA", "PI"], "description": "Claim adjustment group code."},
+            "carc": {"type": "string", "description": "Claim adjustment reason code."},
+            "rarc": {"type": "array", "items": {"type": "string"}, "description": "Remittance advice remark codes."},
+            "when": {"type": "string", "description": "When this set applies rather than the first."},
+        },
+    }
+    remittance = {
+        "title": "Predicted remittance",
+        "description": "What a payer is expected to send for the finding: code sets (expected first), or no "
+                       "adjustment, with the sources of the mapping.",
+        "type": "object",
+        "required": ["finding", "payer", "declared_for", "codes", "no_adjustment", "inferred", "evidence", "notes",
+                     "sources"],
+        "additionalProperties": False,
+        "properties": {
+            "finding": {"type": "string", "description": "The finding id."},
+            "payer": {"type": "string", "description": "The payer asked about."},
+            "declared_for": {"type": "string",
+                             "description": "default, or the payer whose entry applies (itself or an ancestor)."},
+            "codes": {"type": "array", "items": {"$ref": "#/$defs/remittance_codes"},
+                      "description": "The code sets, expected first (empty: no adjustment expected)."},
+            "no_adjustment": {"type": "boolean", "description": "True when no adjustment is expected."},
+            "inferred": {"type": "boolean", "description": "Inferred from the X12 code definitions alone."},
+            "evidence": {"type": "string", "description": "Evidence grade of the mapping."},
+            "notes": {"type": "string", "description": "Notes on the mapping."},
+            "sources": {"type": "array", "items": {"$ref": "#/$defs/source"}, "description": "Its sources."},
         },
     }
     line = {
@@ -190,7 +234,7 @@ def result_schema() -> dict[str, Any]:
                        "gives a `visit_error` instead.",
         "oneOf": [{"$ref": "#/$defs/check_result"}, {"$ref": "#/$defs/visit_error"}],
         "$defs": {"check_result": result, "visit_error": error, "line": line, "finding": finding,
-                  "source": _source()},
+                  "remittance": remittance, "remittance_codes": codes, "source": _source()},
     }
 
 

@@ -174,7 +174,23 @@ def _kind(value: Any) -> str:
     return _KINDS.get(type(value), repr(value))
 
 
+def _scalar(value: Any) -> Any:
+    """A numpy or Arrow scalar (what a dataframe hands over) as the plain Python value it holds; a missing
+    value (NaN, pandas' NA, an Arrow null) as None."""
+    module = type(value).__module__
+    if module.startswith("numpy"):
+        value = value.item()  # numpy.int64(20) -> 20, numpy.float64(nan) -> nan
+    elif module.startswith("pyarrow"):
+        value = value.as_py()  # an Arrow null -> None
+    elif module.startswith("pandas") and type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(value, float) and value != value:  # NaN: how dataframes write an empty number cell
+        return None
+    return value
+
+
 def _claim_id(value: Any) -> str | None:
+    value = _scalar(value)
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
@@ -183,6 +199,7 @@ def _claim_id(value: Any) -> str | None:
 
 
 def _date(value: Any) -> date:
+    value = _scalar(value)
     if value is None or value == "":
         raise InputError("missing: the date of service (YYYY-MM-DD)", "date")
     if isinstance(value, datetime):
@@ -204,6 +221,7 @@ def _bad_date(value: Any) -> date:
 def _whole(value: Any, field: str, ceiling: int, what: str) -> int | None:
     if value.__class__ is int and 0 <= value <= ceiling:
         return value
+    value = _scalar(value)
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -218,6 +236,7 @@ def _whole(value: Any, field: str, ceiling: int, what: str) -> int | None:
 
 
 def _money(value: Any, field: str) -> float | None:
+    value = _scalar(value)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
@@ -253,6 +272,7 @@ def _modifiers(value: Any, field: str) -> tuple[str, ...]:
 
 
 def _clock(value: Any, field: str) -> int | None:
+    value = _scalar(value)
     if value is None or value == "":
         return None
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:

@@ -29,24 +29,13 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class RemitCode:
-    """A remittance code a payer is expected to send for a finding: claim adjustment group code (CO, PR, OA, PI),
-    claim adjustment reason code (CARC) and remittance advice remark codes (RARC)."""
-
-    group: str
-    carc: str
-    rarc: tuple[str, ...] = ()
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class FindingKind:
     """One finding id the checker can raise.
 
     `severities` lists the severities it is raised with, most serious first (`units.mismatch` is an error when
     over-billed, a warning when under-billed). `check` is the id of the check that raises it; `needs_minutes`
-    is that check's. `remittance` is the slot for the codes a payer is expected to answer it with (filled from
-    sourced policy data, not here).
+    is that check's. The remittance codes a payer is expected to answer it with are sourced policy data, per
+    payer (policies/remittance.yaml; `KnowledgeBase.remittance(id, payer)`), and travel on each raised Finding.
     """
 
     id: str
@@ -54,7 +43,6 @@ class FindingKind:
     summary: str
     check: str = ""
     needs_minutes: bool = False
-    remittance: tuple[RemitCode, ...] = ()
 
     @property
     def severity(self) -> str:
@@ -98,8 +86,7 @@ def check(id: str, *, findings: Iterable[FindingKind], needs_minutes: bool = Fal
         for kind in kinds:
             if kind.id in FINDINGS:
                 raise ValueError(f"finding {kind.id!r} is declared twice ({FINDINGS[kind.id].check} and {id})")
-            FINDINGS[kind.id] = FindingKind(kind.id, kind.severities, kind.summary, id, needs_minutes,
-                                            kind.remittance)
+            FINDINGS[kind.id] = FindingKind(kind.id, kind.severities, kind.summary, id, needs_minutes)
         summary = (fn.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         CHECKS.append(Check(id, fn, tuple(k.id for k in kinds), needs_minutes, " ".join(summary.split())))
         return fn

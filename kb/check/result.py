@@ -54,8 +54,9 @@ class Finding:
         return "\n".join(text)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"rule": self.rule, "severity": self.severity, "lines": list(self.lines), "message": self.message,
-               "fix": self.fix, "sources": [source_dict(s) for s in self.sources], "basis": self.basis}
+        out: dict[str, Any] = {"rule": self.rule, "severity": self.severity, "lines": list(self.lines),
+                               "message": self.message, "fix": self.fix,
+                               "sources": [source_dict(s) for s in self.sources], "basis": self.basis}
         if self.remittance is not None:
             out["remittance"] = self.remittance.to_dict()
         return out

@@ -87,7 +87,7 @@ class ClaimSource:
                 yield VisitError(str(p), "x12")
             yield from found.claims
         else:
-            from kb.claims.fhir import read_claims as read_fhir
+            from kb.claims.fhir import read_claims as read_fhir  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
             yield from read_fhir(self.path, payers, minutes)
 
@@ -106,7 +106,7 @@ class ClaimSource:
         elif isinstance(given, Mapping):
             base = PayerMap({" ".join(str(k).upper().split()): v for k, v in given.items()}, None, known)
         elif given is not None:
-            base = PayerMap.read(given, known)
+            base = PayerMap.read(Path(given), known)
         else:
             base = PayerMap(known=known)
         return PayerMap(base.entries, self.payer or base.force, known or base.known)
@@ -116,7 +116,7 @@ class ClaimSource:
         if isinstance(given, Minutes):
             return given
         if given is not None:
-            return Minutes.read(given)
+            return Minutes.read(Path(given))
         for suffix in (".minutes.csv", ".minutes.json"):
             beside = self.path.with_name(self.path.stem + suffix)
             if beside.is_file():

@@ -7,20 +7,19 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from kb.problems import InputError
-
 EXTRA = "x12"
-MAX_X12_BYTES = 200_000_000
+MAX_X12_BYTES = 50_000_000  # pyx12 validates at a few hundred lines a second: bound the time
 
 
 def require_pyx12() -> Any:
-    """Import pyx12, or raise an InputError naming the extra to install."""
-    try:
-        import pyx12.error_handler
-        import pyx12.params
-        import pyx12.x12context
-    except ImportError:
-        raise InputError(f"reading X12 needs pyx12: pip install 'payer-policy-kb[{EXTRA}]'", "file") from None
+    """Import pyx12, or raise MissingExtra naming the extra to install (kb/extras.py)."""
+    from kb.extras import load
+
+    load(EXTRA, "pyx12", "reading X12")
+    load(EXTRA, "pyx12.x12context", "reading X12")  # also imports pyx12.error_handler and pyx12.params
+    import pyx12.error_handler
+    import pyx12.params
+    import pyx12.x12context
     logging.getLogger("pyx12").setLevel(logging.CRITICAL)  # its problems are reported through the error tree
     return pyx12
 

@@ -61,26 +61,30 @@ def read_claims(source: str | Path, payers: PayerMap | None = None, minutes: Min
     errh = pyx12.error_handler.err_handler()
     out = ClaimFile()
     raw: list[Claim] = []
+    tree_ends: list[int] = []
     state = _Header()
+    first_claim_header: int | None = None  # where the first claim's subscriber loop (2000B) starts
     try:
         reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), errh, io.StringIO(text))
         for node in reader.iter_segments("2300"):
             if node.id == "2300":
                 raw.append(_claim(node, state, out.kind or "837P", payers))
+                tree_ends.append(max((s.get("cur_line_number") or 0 for s in node.iterate_segments()), default=0))
             else:
                 _header(node, state, out)
+                if first_claim_header is None and node.id == "HL" and node.get_value("HL03") == "22":
+                    first_claim_header = node.cur_line_number
     except pyx12.errors.X12Error as exc:
         out.problems.append(X12Problem(0, "ISA", f"not a readable X12 interchange: {exc}"))
         return out
     except pyx12.errors.EngineError as exc:
         out.problems.append(X12Problem(0, "GS", f"pyx12 cannot read this transaction: {exc}"))
         return out
-    problems = x12_problems(errh)
-    starts = [c.position or 0 for c in raw]
-    ends = [*starts[1:], state.claims_end or 10**12]
+    # a problem belongs to the claim whose segments hold it; one in the loops between two claims (the next
+    # subscriber's or payer's header) to the claim that follows; one in the envelope or headers to the file
     by_claim: dict[int, list[X12Problem]] = {}
-    for p in problems:
-        k = next((i for i, (a, b) in enumerate(zip(starts, ends, strict=True)) if a <= p.position < b), None)
+    for p in x12_problems(errh):
+        k = _owner(p.position, [c.position or 0 for c in raw], tree_ends, first_claim_header)
         if k is None:
             out.problems.append(p)
         else:
@@ -91,6 +95,16 @@ def read_claims(source: str | Path, payers: PayerMap | None = None, minutes: Min
         # pyx12's problems are the located, standard ones; the mapping's own are kept only when it found none
         out.claims.append(replace(claim, problems=found) if found else claim)
     return out
+
+
+def _owner(position: int, starts: list[int], ends: list[int], first_header: int | None) -> int | None:
+    """The claim that owns a segment position: claim i owns the positions after claim i-1's last segment (for the
+    first claim: from its subscriber loop) up to its own last segment."""
+    for i, end in enumerate(ends):
+        lower = ends[i - 1] + 1 if i else (first_header or starts[0])
+        if lower <= position <= end:
+            return i
+    return None
 
 
 @dataclass

@@ -197,6 +197,9 @@ def _recheck(k: KnowledgeBase, claim: RemitClaim, sent: Claim | None, payer: str
     (control number, code, date) of its lines, to find the 835 line in it."""
     if payer is None:
         return [], "835"
+    Key = list[tuple[str | None, str, date | None]]
+    visits: list[dict[str, Any]]
+    keyed: list[Key]
     if sent is not None:
         visits = [v for v in sent.visits() if isinstance(v, dict)]
         keyed = [[(ln.control_number, ln.code, ln.date) for ln in sent.lines if ln.date == v["date"]]
@@ -211,7 +214,7 @@ def _recheck(k: KnowledgeBase, claim: RemitClaim, sent: Claim | None, payer: str
             for day, lines in by_day.items() if day is not None]
         keyed = [[(ln.control_number, ln.code, ln.date) for ln in by_day[v["date"]]] for v in visits]
         origin = "835"
-    out = []
+    out: list[tuple[CheckResult, Key]] = []
     for visit, keys in zip(visits, keyed, strict=True):
         try:
             out.append((k.check(visit), keys))

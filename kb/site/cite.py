@@ -83,7 +83,9 @@ def source(page: str, src: dict[str, Any]) -> str:
     short_title = title if len(title) <= 70 else title[:67].rstrip() + "…"
     label_parts.append(str(section) if section else short_title)
     label = md(" · ".join(label_parts))
-    tip = title + (f" — {section}" if section else "") + (f" (read {src['read']})" if src.get("read") else "")
+    tip = title + (f" — {section}" if section else "") + (f" (read {src['read']}" if src.get("read") else "")
+    if src.get("read"):
+        tip += f"; last checked {src.get('last_verified') or src['read']})"
     url = safe_url(src.get("url"))
     if url:
         out = f'<a class="kb-src" href="{attr(url)}" title="{attr(tip)}" rel="noopener">{label}</a>'

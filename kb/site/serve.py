@@ -90,7 +90,10 @@ def make_server(rebuild: Rebuilder, output: Path, host: str, port: int, watched:
             return content[:end] + banner + content[end:]
 
     # a failed rebuild returns normally: MkDocs would otherwise hold every request until a good build
-    server = Server(builder=rebuild, host=host, port=port, root=str(output), polling_interval=0.5)
+    def build() -> None:  # MkDocs' builder returns nothing; the rebuilder's result is for the first build
+        rebuild()
+
+    server = Server(builder=build, host=host, port=port, root=str(output), polling_interval=0.5)
     for folder in watched:
         server.watch(str(folder))
     return server

@@ -141,6 +141,16 @@ def cli_reference(ctx: SiteContext) -> str:
             os.environ["COLUMNS"] = saved
 
 
+def graph_kinds(ctx: SiteContext) -> str:
+    """The node and edge kinds of the knowledge graph (kb/graph.py), as `kb graph export` writes them."""
+    del ctx
+    from kb.graph import EDGE_KINDS, NODE_KINDS
+
+    nodes = table(["Node kind", "What it is"], [[f"`{k}`", md(v)] for k, v in NODE_KINDS.items()])
+    edges = table(["Edge kind", "From -> to (policy section)"], [[f"`{k}`", md(v)] for k, v in EDGE_KINDS.items()])
+    return nodes + "\n\n" + edges
+
+
 CONTRACTS = ("visit.schema.json", "check-result.schema.json")  # the claim checker's, shown on the developers page
 
 
@@ -153,19 +163,22 @@ def check_contracts(ctx: SiteContext) -> str:
 
 
 def finding_reference(ctx: SiteContext) -> str:
-    """Every check of the claim checker and the finding ids it raises, from the registry (kb/check/registry.py)."""
-    del ctx
+    """Every check of the claim checker and the finding ids it raises, from the registry (kb/check/registry.py),
+    with the remittance codes a payer is expected to send for it (policies/remittance.yaml, the default entry)."""
     from kb.check.registry import checks, findings
 
     kinds = findings()
+    table_ = ctx.kb.remittance_table
     rows = []
     for c in checks():
         for fid in c.findings:
             kind = kinds[fid]
+            pred = table_.predict(fid, "")  # '' : no payer, so the default entry
+            codes = "" if pred is None else md(str(pred))
             rows.append([f"`{fid}`", ", ".join(kind.severities), md(kind.summary), f"`{c.id}`",
-                         "yes" if c.needs_minutes else ""])
-    return table(["Finding id", "Severity", "Meaning", "Check", "Needs minutes"], rows)
+                         "yes" if c.needs_minutes else "", codes])
+    return table(["Finding id", "Severity", "Meaning", "Check", "Needs minutes", "Expected remittance codes"], rows)
 
 
 FRAGMENTS = {"field-reference": field_reference, "artifact-format": artifact_format, "cli-reference": cli_reference,
-             "finding-reference": finding_reference, "check-contracts": check_contracts}
+             "finding-reference": finding_reference, "check-contracts": check_contracts, "graph-kinds": graph_kinds}

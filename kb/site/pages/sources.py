@@ -26,12 +26,15 @@ def pages(ctx: SiteContext) -> list[Page]:
             details.append(md(doc["notes"]))
         rows.append([f'<span id="{links.doc_anchor(doc_id)}"></span>{title}<br><span class="kb-id">{md(doc_id)}</span>',
                      md(doc.get("publisher") or ""), md(doc.get("revised") or "—"), md(doc.get("read") or "—"),
+                     md(doc.get("last_verified") or doc.get("read") or "—"),
                      str(ctx.citations.get(doc_id, 0)), "<br>".join(details)])
     body = [
         "# Sources",
         f"{plural(len(docs), 'document')} cited by the rules. *Revised* is the date the document carries; *read* the "
-        "date a maintainer read it; *read via* says how, when it was not read at the publisher (a quotation in "
+        "date a maintainer read it; *last checked* the last date a maintainer confirmed it still says what the rules "
+        "cite it for; *read via* says how, when it was not read at the publisher (a quotation in "
         "another document, a copy). Check a rule against its source before you rely on it.",
-        table(["Document", "Publisher", "Revised", "Read", "Cited by", "Details"], rows, cls="kb-sources"),
+        table(["Document", "Publisher", "Revised", "Read", "Last checked", "Cited by", "Details"], rows,
+              cls="kb-sources"),
     ]
     return [Page(PAGE, "Sources", "\n\n".join(body) + "\n")]

@@ -1,4 +1,5 @@
-"""`kb fmt`: registered by kb/cli.py. Canonical layout of policy files; `--migrate` also converts to the short form."""
+"""Maintainers' commands, registered by kb/cli.py: `kb fmt` (canonical layout; `--migrate` converts to the short
+form), `kb stale` (sources not checked for a year) and `kb changelog` (the knowledge's changes by date)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="first rewrite payer files into the short form: groups with shared sources and notes, "
                         "compact rows, checklists named from documentation.yaml (re-runnable)")
     p.set_defaults(func=cmd_fmt)
+    register_stale(subparsers)
+    register_changelog(subparsers)
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
@@ -75,3 +78,71 @@ def _root_of(path: Path) -> Path:
         if (parent / "codes.yaml").exists() or (parent / "payers").is_dir():
             return parent
     return path.parent
+
+
+def register_stale(subparsers: argparse._SubParsersAction) -> None:
+    from kb.cli import add_json_option, add_policies_option
+
+    p = subparsers.add_parser("stale", help="sources not checked for a while (last_verified older than a year)")
+    p.add_argument("--older-than", type=int, default=365, metavar="DAYS",
+                   help="list documents last checked more than DAYS ago (default: 365)")
+    p.add_argument("--today", default=None, metavar="DATE", help=argparse.SUPPRESS)
+    add_policies_option(p)
+    add_json_option(p)
+    p.set_defaults(func=cmd_stale)
+
+
+def cmd_stale(args: argparse.Namespace) -> int:
+    """Exit 1 when some document is stale, 0 when none is."""
+    from datetime import date
+
+    from kb.cli import UsageError, emit_json, open_kb
+    from kb.stale import stale_documents
+
+    if args.older_than < 0:
+        raise UsageError("--older-than must be 0 or more days")
+    try:
+        today = date.fromisoformat(args.today) if args.today else date.today()
+    except ValueError:
+        raise UsageError(f"--today {args.today!r} is not a date (YYYY-MM-DD)") from None
+    found = stale_documents(open_kb(args).model, today, args.older_than)
+    if args.json:
+        emit_json([{"id": d.id, "title": d.title, "url": d.url, "checked": d.checked.isoformat() if d.checked else None,
+                    "days": d.days, "cited_by": d.cited_by} for d in found])
+    else:
+        for d in found:
+            print(d)
+        print(f"{len(found)} document{'s' if len(found) != 1 else ''} not checked in the last {args.older_than} days",
+              file=sys.stderr)
+    return 1 if found else 0
+
+
+def register_changelog(subparsers: argparse._SubParsersAction) -> None:
+    from kb.cli import add_policies_option
+
+    p = subparsers.add_parser("changelog", help="the knowledge's changes by date, generated from the policies")
+    p.add_argument("-o", "--output", type=Path, default=None, metavar="FILE", help="write it here (e.g. CHANGELOG.md)")
+    p.add_argument("--check", type=Path, default=None, metavar="FILE",
+                   help="change nothing; exit 1 when FILE is not the changelog of the policies")
+    add_policies_option(p)
+    p.set_defaults(func=cmd_changelog)
+
+
+def cmd_changelog(args: argparse.Namespace) -> int:
+    from kb.changelog import changelog
+    from kb.cli import open_kb
+
+    text = changelog(open_kb(args).model)
+    if args.check is not None:
+        current = args.check.read_text(encoding="utf-8") if args.check.is_file() else ""
+        if current != text:
+            print(f"{display_path(args.check)} is not the changelog of the policies: run kb changelog -o "
+                  f"{display_path(args.check)}", file=sys.stderr)
+            return 1
+        return 0
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {display_path(args.output)}", file=sys.stderr)
+    else:
+        print(text, end="")
+    return 0

@@ -1,0 +1,375 @@
+"""Payer-scale benchmarks (issue 11): every figure is a ratio against a baseline measured in the same run,
+interleaved with it, repeated (median, min and max over the runs), with the machine's load average.
+
+Run:  .venv/bin/python benchmarks/bench_scale.py [--rows 2633389] [--visits 5000] [--runs 5] [--only lookups,check]
+Sections: ncci (kb ncci ptp time and peak memory against its output), load (cold start with the full tables),
+lookups (p.ptp with the full table vs a dict-of-dicts), check (a visit's check with vs without the tables),
+workers (check_many on 1 vs N processes, wall and CPU), parquet (Parquet -> findings Parquet, lines/s),
+spark (Spark local mode vs the single-process checker on the same file, with its fixed start-up), ties.
+Synthetic CMS-format files (benchmarks/bench_core.py) are written once to --work and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_check import synthetic_visits  # noqa: E402
+from bench_core import CMS_PTP_ROWS, synthetic_rows, write_cms_text  # noqa: E402
+
+import kb  # noqa: E402
+from kb.ptp import OPEN_END  # noqa: E402
+
+# peak resident memory of this process since its exec (ru_maxrss would include the benchmark's own memory,
+# which Linux carries across fork and exec)
+PEAK = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])"
+CPU = "sum(resource.getrusage(resource.RUSAGE_SELF)[:2])"
+SECTIONS = ("ncci", "load", "lookups", "check", "workers", "parquet", "spark", "ties")
+
+
+def load_avg() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
+
+
+def report(name: str, value: str) -> None:
+    print(f"{name:<58} {value}", flush=True)
+
+
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    return (f"median {fmt.format(statistics.median(values))}, min {fmt.format(min(values))}, "
+            f"max {fmt.format(max(values))} over {len(values)} runs")
+
+
+def rows_with_therapy(n: int) -> list[tuple]:
+    """Synthetic CMS-shaped rows, plus the therapy edits the shipped Medicare policy authors (as CMS's table holds
+    them too): a check then meets the same edits with or without the table, so the ratio is the table's cost."""
+    k = kb.load(ROOT / "policies")
+    rules = k.payer_rules("medicare")
+    assert rules is not None
+    authored = [(e.column1, e.column2, int(e.effective_from.strftime("%Y%m%d")) if e.effective_from else 19960101,
+                 int(e.effective_to.strftime("%Y%m%d")) if e.effective_to else OPEN_END, e.modifier_indicator,
+                 e.rationale or "") for e in rules.sections["ptp_edits"]]  # type: ignore[attr-defined]
+    return list(synthetic_rows(n - len(authored))) + authored
+
+
+def prepare(work: Path, n: int) -> tuple[list[Path], Path, Path]:
+    """CMS-format PTP parts and an MUE CSV (written once), and the tables `kb ncci` makes of them."""
+    work.mkdir(parents=True, exist_ok=True)
+    stamp = work / f"rows-{n}-authored"
+    parts = sorted(work.glob("ccipra-*.TXT"))
+    if not stamp.exists() or len(parts) != 4:
+        for p in parts:
+            p.unlink()
+        parts = write_cms_text(rows_with_therapy(n), work)
+        mue = ["notice,,,", "HCPCS/CPT Code,MUE Values,MAI,MUE Rationale"]
+        mue += [f"{i:05d},2,3 Date of Service Edit: Clinical,Clinical: Data" for i in range(10000, 25000)]
+        (work / "MCR_MUE_Synthetic_Eff_01-01-2026.csv").write_text("\n".join(mue) + "\n", encoding="utf-8")
+        stamp.touch()
+    ptp, mue_table = work / "medicare.ptp", work / "medicare.mue.json"
+    return parts, ptp, mue_table
+
+
+def run_ncci(parts: list[Path], ptp: Path, mue: Path, work: Path) -> None:
+    print(f"== kb ncci ptp ({load_avg()})")
+    code = ("import resource, sys, time; from kb.cli import main; t = time.perf_counter(); "
+            f"rc = main(['ncci', 'ptp', *{[str(p) for p in parts]!r}, '--payer', 'medicare', '-o', {str(ptp)!r}]); "
+            f"rc |= main(['ncci', 'mue', {str(work / 'MCR_MUE_Synthetic_Eff_01-01-2026.csv')!r}, '--payer', "
+            f"'medicare', '-o', {str(mue)!r}]); "
+            f"print(time.perf_counter() - t, {PEAK}, rc, {CPU}, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    took, rss_kib, rc, cpu = proc.stderr.strip().splitlines()[-1].split()
+    assert rc == "0", proc.stderr
+    size = ptp.stat().st_size
+    base = subprocess.run([sys.executable, "-c", f"import kb.cli; print({PEAK})"],
+                          capture_output=True, text=True, check=True).stdout
+    report("kb ncci ptp + mue, wall / CPU", f"{float(took):.1f} s / {float(cpu):.1f} s")
+    report("peak RSS / output size", f"{int(rss_kib) / 1024:.0f} MiB / {size / 2**20:.0f} MiB = "
+           f"{int(rss_kib) * 1024 / size:.1f}× (interpreter + kb alone: {int(base) / 1024:.0f} MiB)")
+    report("peak RSS above the bare interpreter / output size", f"{(int(rss_kib) - int(base)) * 1024 / size:.1f}×")
+
+
+def run_load(ptp: Path, mue: Path, work: Path, runs: int) -> None:
+    print(f"== cold start with the full tables ({load_avg()})")
+    from kb.ptp import PtpTable
+
+    table = PtpTable.load(ptp)
+    active: dict[str, dict[str, tuple]] = {}
+    for c1, c2, s, e, ind, why in table:
+        if e == OPEN_END:
+            active.setdefault(c1, {})[c2] = (s, ind, why)
+    pickled = work / "active-pairs.pickle"
+    pickled.write_bytes(pickle.dumps(active, protocol=pickle.HIGHEST_PROTOCOL))
+    del table, active
+    artifact = work / "kb.json"
+    subprocess.run([sys.executable, "-m", "kb", "compile", "--policies", str(ROOT / "policies"), "-o", str(artifact)],
+                   check=True, capture_output=True)
+    ours = ("import resource, time; t = time.perf_counter(); import kb; "
+            f"k = kb.load({str(artifact)!r}, tables=[{str(ptp)!r}, {str(mue)!r}]); "
+            "k.check({'payer': 'medicare', 'date': '2026-03-02', 'plan_of_care': 'PT', 'lines': ["
+            "{'code': '97112', 'minutes': 24, 'modifiers': ['GP']}, {'code': '97110', 'minutes': 23}]}); "
+            f"print(time.perf_counter() - t, {PEAK})")
+    bare = ("import pickle, resource, time; t = time.perf_counter(); "
+            f"d = pickle.load(open({str(pickled)!r}, 'rb')); d.get('97112', {{}}).get('97110'); "
+            f"print(time.perf_counter() - t, {PEAK})")
+    times, rss, ratios, bare_rss = [], [], [], []
+    for _ in range(runs):
+        a = subprocess.run([sys.executable, "-c", ours], capture_output=True, text=True, check=True).stdout.split()
+        b = subprocess.run([sys.executable, "-c", bare], capture_output=True, text=True, check=True).stdout.split()
+        times.append(float(a[0]))
+        rss.append(int(a[1]) / 1024)
+        ratios.append(float(a[0]) / float(b[0]))
+        bare_rss.append(int(b[1]) / 1024)
+    report("import + load (compiled KB + tables) + first check, s", spread(times))
+    report("  peak RSS, MiB", spread(rss, "{:.0f}"))
+    report("  ratio to unpickling a dict-of-dicts of the active pairs", spread(ratios))
+    report("  peak RSS of that dict-of-dicts process, MiB", spread(bare_rss, "{:.0f}"))
+
+
+def interleaved(fns: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            out[name].append(time.perf_counter() - start)
+    return out
+
+
+def run_lookups(ptp: Path, runs: int) -> None:
+    print(f"== p.ptp() with the full table vs a dict-of-dicts of the same rows ({load_avg()})")
+    k = kb.load(ROOT / "policies", tables=[ptp])
+    p = k.payer("medicare", as_of=date(2026, 3, 2))
+    table = k.payer_rules("medicare").bulk_ptp
+    ref: dict[str, dict[str, list[tuple]]] = {}
+    for c1, c2, s, e, ind, why in table:
+        ref.setdefault(c1, {}).setdefault(c2, []).append((s, e, ind, why))
+    day = 20260302
+
+    def plain(a: str, b: str) -> tuple | None:
+        """The same question of a dict-of-dicts: the row in force on the day, either order."""
+        for x, y in ((a, b), (b, a)):
+            found = ref.get(x)
+            if found:
+                for row in found.get(y, ()):
+                    if row[0] <= day <= row[1]:
+                        return row
+        return None
+
+    rng = random.Random(5)
+    rows = list(ref.items())
+    hits, misses = [], []
+    while len(hits) < 20000 or len(misses) < 20000:
+        c1, partners = rng.choice(rows)
+        c2 = rng.choice(list(partners))
+        pair = (c1, c2) if rng.random() < 0.5 else (c2, c1)
+        if plain(*pair) is not None:
+            hits.append(pair)
+        other = (c1, rng.choice(rows)[0])
+        if plain(*other) is None:
+            misses.append(other)
+    for label, pairs in (("hit", hits[:20000]), ("miss", misses[:20000])):
+        assert all((p.ptp(a, b) is None) == (plain(a, b) is None) for a, b in pairs[:2000])
+        timing = interleaved({"dict": lambda pairs=pairs: [plain(a, b) for a, b in pairs],
+                              "ptp": lambda pairs=pairs: [p.ptp(a, b) for a, b in pairs]}, runs)
+        ratios = [t / d for t, d in zip(timing["ptp"], timing["dict"], strict=True)]
+        per = statistics.median(timing["ptp"]) / len(pairs) * 1e6
+        base = statistics.median(timing["dict"]) / len(pairs) * 1e6
+        report(f"p.ptp {label}: {per:.2f} µs, dict-of-dicts {base:.2f} µs; ratio", spread(ratios))
+
+
+def run_check(ptp: Path, mue: Path, visits_n: int, runs: int) -> None:
+    print(f"== a visit's check with vs without the full tables ({load_avg()})")
+    plain = kb.load(ROOT / "policies")
+    tables = kb.load(ROOT / "policies", tables=[ptp, mue])
+    visits = synthetic_visits(plain, visits_n, 7)
+    # warm both (contexts built), then interleave whole passes
+    list(plain.check_many(visits, workers=1))
+    list(tables.check_many(visits, workers=1))
+    with_bulk = sum(1 for v in visits if any(tables.payer(v["payer"], as_of=date.fromisoformat(v["date"])).ptp(
+        a["code"], b["code"]) is not None and plain.payer(v["payer"], as_of=date.fromisoformat(v["date"])).ptp(
+        a["code"], b["code"]) is None for a in v["lines"] for b in v["lines"] if a is not b))
+    timing = interleaved({"without": lambda: list(plain.check_many(visits, workers=1)),
+                          "with": lambda: list(tables.check_many(visits, workers=1))}, runs)
+    ratios = [w / o for w, o in zip(timing["with"], timing["without"], strict=True)]
+    report(f"check_many, {visits_n:,} visits ({with_bulk:,} meet a bulk-only edit): µs/visit",
+           f"without {statistics.median(timing['without']) / visits_n * 1e6:.0f}, "
+           f"with {statistics.median(timing['with']) / visits_n * 1e6:.0f}")
+    report("  ratio with / without tables", spread(ratios))
+    one = visits[:2000]
+    single = interleaved({"without": lambda: [plain.check(v) for v in one],
+                          "with": lambda: [tables.check(v) for v in one]}, runs)
+    report("  one k.check at a time, ratio with / without",
+           spread([w / o for w, o in zip(single["with"], single["without"], strict=True)]))
+
+
+def run_workers(visits_n: int, runs: int) -> None:
+    from kb.parallel import cores
+
+    n = cores()
+    print(f"== check_many on 1 vs {n} processes, {visits_n:,} visits ({load_avg()})")
+    k = kb.load(ROOT / "policies")
+    visits = synthetic_visits(k, visits_n, 9)
+    list(k.check_many(visits[:500], workers=1))
+    walls: dict[int, list[float]] = {1: [], n: []}
+    cpus: dict[int, list[float]] = {1: [], n: []}
+    parent: list[float] = []
+    for _ in range(runs):
+        for w in (1, n):  # contexts stay warm between runs (steady state); workers inherit the parent's
+            self0, kids0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            for _ in k.check_many(visits, workers=w):
+                pass
+            walls[w].append(time.perf_counter() - start)
+            self1, kids1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[w].append(sum(getattr(self1, f) - getattr(self0, f) + getattr(kids1, f) - getattr(kids0, f)
+                               for f in ("ru_utime", "ru_stime")))
+            if w == n:
+                parent.append(sum(getattr(self1, f) - getattr(self0, f) for f in ("ru_utime", "ru_stime")))
+    report("wall, 1 process, s", spread(walls[1]))
+    report(f"wall, {n} processes, s", spread(walls[n]))
+    report(f"speed-up (wall 1 / wall {n})", spread([a / b for a, b in zip(walls[1], walls[n], strict=True)]))
+    report("CPU seconds, 1 process", spread(cpus[1]))
+    report(f"CPU seconds, {n} processes (parent + workers)", spread(cpus[n]))
+    report("  of which the parent (reading, unpickling results)", spread(parent))
+    eff = [c1 / cn for c1, cn in zip(cpus[1], cpus[n], strict=True)]
+    report(f"CPU efficiency of {n} processes (CPU 1 / CPU {n})", spread(eff))
+    report("speed-up on n free cores (model: n × efficiency)",
+           ", ".join(f"{m}: {m * statistics.median(eff):.1f}×" for m in (2, 4, 8, 16)))
+
+
+def write_parquet(k: kb.KnowledgeBase, n: int, path: Path) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = []
+    for v in synthetic_visits(k, n, 13):
+        for number, line in enumerate(v["lines"], 1):
+            rows.append({"claim_id": v["claim_id"], "line": number, "payer": v["payer"], "date": v["date"],
+                         "plan_of_care": v.get("plan_of_care"), "state": v.get("state"),
+                         "ytd_allowed": v.get("ytd_allowed"), "note": v.get("note"), "code": line["code"],
+                         "minutes": line.get("minutes"), "units": line.get("units"),
+                         "modifiers": " ".join(line["modifiers"]), "assistant_minutes": line.get("assistant_minutes"),
+                         "start": line.get("start"), "end": line.get("end")})
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return len(rows)
+
+
+def run_parquet(visits_n: int, runs: int, work: Path) -> None:
+    from kb import arrow
+
+    print(f"== Parquet claim lines -> findings Parquet, {visits_n:,} visits ({load_avg()})")
+    k = kb.load(ROOT / "policies")
+    source = work / "lines.parquet"
+    lines = write_parquet(k, visits_n, source)
+    for workers in (1, None):
+        rates = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            arrow.check_file(k, source, work / "findings.parquet", workers=workers)
+            rates.append(lines / (time.perf_counter() - start))
+        report(f"lines/s end to end, workers={workers or 'all cores'}", spread(rates, "{:,.0f}"))
+
+
+def run_spark(visits_n: int, runs: int, work: Path) -> None:
+    from kb import arrow
+
+    print(f"== Spark local mode vs the single-process checker, {visits_n:,} visits ({load_avg()})")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    k = kb.load(ROOT / "policies")
+    source = work / "spark-lines.parquet"
+    lines = write_parquet(k, visits_n, source)
+    start = time.perf_counter()
+    from pyspark.sql import SparkSession
+
+    from kb import spark as kbspark
+
+    spark = (SparkSession.builder.master(f"local[{os.cpu_count()}]").config("spark.ui.enabled", "false")
+             .config("spark.sql.shuffle.partitions", str(os.cpu_count())).getOrCreate())
+    spark.range(1).collect()
+    report("Spark session start-up (fixed cost), s", f"{time.perf_counter() - start:.1f}")
+    ratios, alone, engine = [], [], []
+    for run in range(runs):
+        start = time.perf_counter()
+        rows = [r for b in arrow.check_batches(k, arrow.read_batches(source)) for r in b.to_pylist()]
+        single = time.perf_counter() - start
+        start = time.perf_counter()
+        found = kbspark.check(spark.read.parquet(str(source)), k).toArrow().to_pylist()
+        took = time.perf_counter() - start
+        if run == 0:
+            key = lambda r: (r["claim_id"], r["rule"], tuple(r["lines"] or ()), r["message"])  # noqa: E731
+            assert sorted(map(key, found)) == sorted(map(key, rows)), "Spark and the single process disagree"
+        alone.append(single)
+        engine.append(took)
+        ratios.append(took / single)
+    report("single process (one core), s", spread(alone))
+    report(f"Spark local[{os.cpu_count()}] (after start-up), s", spread(engine))
+    report("ratio Spark / single process", spread(ratios))
+    report("lines/s: single / Spark", f"{lines / statistics.median(alone):,.0f} / "
+           f"{lines / statistics.median(engine):,.0f}")
+    spark.stop()
+
+
+def run_ties(runs: int) -> None:
+    print(f"== ties: 16 timed codes of 8 minutes ({load_avg()})")
+    k = kb.load(ROOT / "policies")
+    codes = [c for c, e in k.model["codes"].items() if e["timed"] and "PT" in e["disciplines"]][:16]
+    p = k.payer("medicare", as_of=date(2026, 3, 2))
+    visit = {"payer": "medicare", "date": "2026-03-02", "plan_of_care": "PT",
+             "lines": [{"code": c, "minutes": 8, "units": int(i >= 7), "modifiers": ["GP"]}
+                       for i, c in enumerate(codes)]}
+    k.check(visit)
+    timing = interleaved({"units": lambda: p.units({c: 8 for c in codes}), "check": lambda: k.check(visit)}, runs)
+    report("p.units, ms", spread([t * 1e3 for t in timing["units"]]))
+    report("k.check (billed on another allowed allocation), ms", spread([t * 1e3 for t in timing["check"]]))
+    big = {**visit, "lines": [{"code": codes[i % 16], "minutes": 7, "modifiers": ["GP"]} for i in range(200)]}
+    timing = interleaved({"check": lambda: k.check(big)}, runs)
+    report("k.check of a 200-line visit, ms", spread([t * 1e3 for t in timing["check"]]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=CMS_PTP_ROWS)
+    parser.add_argument("--visits", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/kb-bench-scale"))
+    parser.add_argument("--only", default=",".join(s for s in SECTIONS if s != "spark"),
+                        help=f"comma-separated sections of {', '.join(SECTIONS)} (spark is opt-in: it is slow)")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    print(f"python {sys.version.split()[0]}, kb {kb.__version__}, {args.rows:,} PTP rows; {load_avg()}")
+    parts, ptp, mue = prepare(args.work, args.rows)
+    if "ncci" in only or not ptp.exists() or not mue.exists():
+        run_ncci(parts, ptp, mue, args.work)
+    if "load" in only:
+        run_load(ptp, mue, args.work, args.runs)
+    if "lookups" in only:
+        run_lookups(ptp, args.runs)
+    if "check" in only:
+        run_check(ptp, mue, args.visits, args.runs)
+    if "workers" in only:
+        run_workers(args.visits * 4, max(3, args.runs // 2))
+    if "parquet" in only:
+        run_parquet(args.visits * 4, 3, args.work)
+    if "spark" in only:
+        run_spark(args.visits * 4, 3, args.work)
+    if "ties" in only:
+        run_ties(args.runs)
+    print(f"done ({load_avg()})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Checking visits on every core: a batch is cut into chunks of consecutive visits, each chunk is checked in a
+worker process, and the results come back in input order (a bad visit still in its place, with its index).
+
+Workers are forked from the calling process, so they share its knowledge base (and bulk tables) copy-on-write:
+nothing is loaded or sent again. At most `2 × workers` chunks are in flight, so a stream of any length is checked
+in bounded memory. Where fork is not available (Windows, macOS by policy) the batch is checked in-process.
+
+Scaling model: the parent reads the input and hands back the finished results; the workers do the checking.
+With c = CPU seconds to check a chunk and p = CPU seconds the parent spends per chunk (reading, unpickling,
+writing), N workers give a speed-up of about min(N, c / p) over one process, on N free cores.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from kb.check.inputs import iter_visit_data
+from kb.check.result import CheckResult, VisitError
+
+if TYPE_CHECKING:
+    from kb.check.context import RuleBase
+
+T = TypeVar("T")
+CHUNK = 200  # visits per task: big enough that the hand-over is small beside the checking
+AUTO_AFTER = 2000  # with workers=None, the visits after these are spread over every core
+
+_WORKER_KB: RuleBase | None = None  # the knowledge base a forked worker inherited
+
+
+def cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _identity(result: CheckResult | VisitError) -> CheckResult | VisitError:
+    return result
+
+
+def check_many(kb: RuleBase, visits: Any, workers: int | None = None,
+               finish: Callable[[CheckResult | VisitError], T] = _identity,  # type: ignore[assignment]
+               chunk: int = CHUNK) -> Iterator[T]:
+    """Check visits in input order on `workers` processes (None: every core once the batch is long, else this
+    process); `finish` runs in the worker on each result (e.g. to render it) and its value is yielded."""
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+        from kb.problems import InputError
+
+        raise InputError(f"workers must be a whole number of processes, 1 or more, not {workers!r}", "workers")
+    from kb.claims import claim_input  # X12/FHIR claims: mapped to visits (kb/claims/)
+
+    source = claim_input(visits)
+    if source is not None:
+        visits = source.visits(kb)
+    indexed: Iterator[tuple[int, Any]] = enumerate(iter_visit_data(visits))
+    n = workers or cores()
+    if workers is None:
+        # results stream from the first visit: the head of the batch is checked here, and only a batch that
+        # turns out long moves on to every core
+        yield from _check_chunk_in(kb, itertools.islice(indexed, AUTO_AFTER), finish)
+        following = next(indexed, None)
+        if following is None:
+            return
+        indexed = itertools.chain([following], indexed)
+    if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from _check_chunk_in(kb, indexed, finish)
+        return
+    if workers is not None:
+        # the first chunk here: the contexts it builds are inherited by every worker instead of built in each
+        yield from _check_chunk_in(kb, itertools.islice(indexed, chunk), finish)
+    yield from _pooled(kb, indexed, n, finish, chunk)
+
+
+def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+    batch: list[tuple[int, Any]] = []
+    for pair in indexed:
+        batch.append(pair)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _pooled(kb: RuleBase, indexed: Iterable[tuple[int, Any]], n: int, finish: Callable[[Any], T],
+            chunk: int) -> Iterator[T]:
+    global _WORKER_KB
+    _WORKER_KB = kb
+    context = multiprocessing.get_context("fork")
+    pending: deque[Future[list[T]]] = deque()
+    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+        try:
+            for batch in _chunks(indexed, chunk):
+                pending.append(pool.submit(_work, batch, finish))
+                while len(pending) > 2 * n:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+            _WORKER_KB = None
+
+
+def _work(batch: list[tuple[int, Any]], finish: Callable[[Any], T]) -> list[T]:
+    """In a worker: check one chunk with the inherited knowledge base."""
+    assert _WORKER_KB is not None, "workers are forked from a process that set the knowledge base"
+    return list(_check_chunk_in(_WORKER_KB, batch, finish))
+
+
+def _check_chunk_in(kb: RuleBase, batch: Iterable[tuple[int, Any]], finish: Callable[[Any], T]) -> Iterator[T]:
+    """Check (index, visit) pairs in this process; a VisitError carries the visit's index in the whole batch."""
+    from kb.check.engine import checker_for
+
+    checker = checker_for(kb)
+    for index, item in batch:
+        for result in checker.check_many([item]):
+            if isinstance(result, VisitError):
+                result = replace(result, index=index)
+            yield finish(result)

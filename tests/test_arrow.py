@@ -1,0 +1,107 @@
+"""Columnar I/O: claim lines from Parquet or CSV to findings Parquet, the same findings as check_many (issue 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import kb
+from kb.check import VisitError
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+from kb import arrow  # noqa: E402
+from kb.cli import main  # noqa: E402
+
+CHECK = Path(__file__).parent / "fixtures" / "check"
+ROWS = [
+    {"claim_id": "A1", "line": 1, "payer": "checkpay", "date": "2026-03-02", "plan_of_care": "PT", "code": "97112",
+     "minutes": 20, "units": 2, "modifiers": "GP"},
+    {"claim_id": "A1", "line": 2, "payer": "checkpay", "date": "2026-03-02", "plan_of_care": "PT", "code": "97110",
+     "minutes": 18, "units": 1, "modifiers": "GP"},
+    {"claim_id": "A2", "line": 7, "payer": "checkpay", "date": "2026-03-02", "plan_of_care": "PT", "code": "97150",
+     "minutes": None, "units": 1, "modifiers": "GP"},
+    {"claim_id": "A2", "line": 9, "payer": "checkpay", "date": "2026-03-02", "plan_of_care": "PT", "code": "97110",
+     "minutes": 30, "units": 2, "modifiers": "GP"},
+    {"claim_id": "A3", "line": 1, "payer": "checkpay", "date": "2026-03-02", "plan_of_care": "PT", "code": "97110",
+     "minutes": -4, "units": None, "modifiers": "GP"},
+    {"claim_id": "A1", "line": 3, "payer": "checkpay", "date": "2026-03-02", "plan_of_care": "PT", "code": "97110",
+     "minutes": 8, "units": 1, "modifiers": "GP"},
+]
+
+
+@pytest.fixture(scope="module")
+def k():
+    return kb.load(CHECK)
+
+
+def expected_rows(k):
+    visits = list(arrow.visits_from_batches(pa.Table.from_pylist(ROWS).to_batches()))
+    out = []
+    for v, r in zip(visits, k.check_many([{x: y for x, y in v.items() if x != "_line_numbers"}
+                                          if isinstance(v, dict) else v for v in visits], workers=1), strict=True):
+        out += arrow.finding_rows(r, v.get("_line_numbers") if isinstance(v, dict) else None, arrow.Remittance(k))
+    return out
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_claim_lines_to_findings_parquet(k, tmp_path, suffix):
+    source = tmp_path / f"lines.{suffix}"
+    table = pa.Table.from_pylist(ROWS)
+    if suffix == "parquet":
+        pq.write_table(table, source)
+    else:
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(table, source)
+    target = tmp_path / "findings.parquet"
+    counts = arrow.check_file(k, source, target, workers=1)
+    assert counts == {"visits": 4, "with_errors": 1, "findings": 1, "not_checked": 2}
+    found = pq.read_table(target)
+    assert found.schema.equals(arrow.FINDINGS_SCHEMA, check_metadata=False)
+    rows = found.to_pylist()
+    assert [tuple(r.values()) for r in rows] == [tuple(r) for r in expected_rows(k)]
+    a2 = [r for r in rows if r["claim_id"] == "A2"]
+    assert {r["rule"] for r in a2} == {"ptp.modifier-required"} and a2[0]["lines"] == [7, 9]  # the claim's numbers
+    invalid = [r for r in rows if r["rule"] == arrow.INVALID]
+    assert [(r["claim_id"], r["basis"]) for r in invalid] == [("A3", "lines[0].minutes"), ("A1", "claim_id")]
+    cited = arrow.sources_of(target)
+    assert cited and {s for r in rows for s in r["source_ids"]} == set(cited)
+    assert found.schema.metadata[b"kb.content_hash"] == k.content_hash.encode()
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_workers_write_the_same_file(k, tmp_path):
+    source = tmp_path / "lines.parquet"
+    pq.write_table(pa.Table.from_pylist(ROWS * 1), source)
+    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
+    arrow.check_file(k, source, one, workers=1)
+    arrow.check_file(k, source, two, workers=2)
+    assert pq.read_table(one).equals(pq.read_table(two))
+
+
+def test_bad_tables_are_input_errors(k, tmp_path):
+    source = tmp_path / "lines.parquet"
+    pq.write_table(pa.Table.from_pylist([{**ROWS[0], "colour": "red"}]), source)
+    with pytest.raises(kb.InputError, match="unknown column 'colour'"):
+        arrow.check_file(k, source, tmp_path / "f.parquet")
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet")
+    with pytest.raises(kb.InputError, match="cannot read"):
+        arrow.check_file(k, tmp_path / "junk.parquet", tmp_path / "f.parquet")
+    assert not (tmp_path / "f.parquet").exists()
+
+
+def test_cli_writes_findings_parquet(tmp_path, capsys):
+    source = tmp_path / "lines.parquet"
+    pq.write_table(pa.Table.from_pylist(ROWS[:4]), source)
+    target = tmp_path / "out.parquet"
+    assert main(["check", str(source), "--policies", str(CHECK), "--findings", str(target), "--jobs", "1"]) == 1
+    assert "2 visits checked" in capsys.readouterr().out and pq.read_table(target).num_rows == 1
+
+
+def test_a_split_claim_is_reported_in_place(k):
+    visits = list(arrow.visits_from_batches(pa.Table.from_pylist(ROWS).to_batches(max_chunksize=2)))
+    assert [v["claim_id"] if isinstance(v, dict) else v.claim_id for v in visits] == ["A1", "A2", "A3", "A1"]
+    assert isinstance(visits[-1], VisitError) and "not together" in visits[-1].message

@@ -1,6 +1,6 @@
 /* Accessibility fixes on top of Material (axe-core runs over every page template in the browser tests):
  * - the search dialog gets a name;
- * - a table box that scrolls sideways can be reached and scrolled with the keyboard, and says what it is. */
+ * - a table box or code sample that scrolls sideways can be reached and scrolled with the keyboard. */
 (function () {
   "use strict";
 
@@ -17,6 +17,10 @@
         box.removeAttribute("role");
         box.removeAttribute("aria-label");
       }
+    });
+    // a code sample wider than its box scrolls: keyboard users need to reach it too
+    Array.prototype.forEach.call(document.querySelectorAll(".md-typeset pre > code"), function (code) {
+      if (code.scrollWidth > code.clientWidth + 1) code.setAttribute("tabindex", "0");
     });
     document.documentElement.setAttribute("data-kb-a11y", "ready");
   }

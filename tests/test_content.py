@@ -244,9 +244,12 @@ def test_summaries_are_short_and_not_cpt_descriptor_text(codes, modifiers):
 
 
 def test_timed_codes_have_fifteen_minute_units_and_untimed_have_none(codes):
+    # the timed SLP evaluation codes run by the hour or half hour (ASHA's list; issue 8); every other timed code is
+    # a 15-minute code
+    longer = {"92605": 60, "92618": 30, "92607": 60, "92608": 30, "92626": 60, "96105": 60, "96125": 60}
     for c, e in codes.items():
         if e["timed"]:
-            assert e.get("unit_minutes") == 15, c
+            assert e.get("unit_minutes") == longer.get(c, 15), c
         else:
             assert "unit_minutes" not in e, c
     for c in ("97110", "97112", "97116", "97140", "97530", "97035", "97750"):

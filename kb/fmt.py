@@ -27,6 +27,8 @@ from kb.paths import schema_dir
 WIDTH = 120
 _CODE = re.compile(r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})(/([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4}))?$")  # a code, or a pair
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# words YAML 1.1 readers (PyYAML, which kb's loader uses) take for booleans or null when unquoted
+_WORDS_11 = {"yes", "no", "y", "n", "on", "off", "true", "false", "null"}
 # text that every YAML parser reads unquoted as the same text; anything else is quoted (quoting never changes it)
 _PLAIN = re.compile(r"[A-Za-z§(][A-Za-z0-9 ._/()§$+=;~%-]*")
 
@@ -41,7 +43,20 @@ def yaml_rt() -> YAML:
     y.width = WIDTH
     y.indent(mapping=2, sequence=2, offset=0)
     y.preserve_quotes = False
+    y.representer.add_representer(float, _represent_float)
     return y
+
+
+def _represent_float(representer: Any, value: float) -> Any:
+    """A float as every YAML reader reads it back: repr's digits, with the '.0' YAML 1.1 needs before an exponent."""
+    if value != value or value in (float("inf"), float("-inf")):
+        text = ".nan" if value != value else (".inf" if value > 0 else "-.inf")
+    else:
+        text = repr(value)
+        mantissa, _, exponent = text.partition("e")
+        if exponent and "." not in mantissa:
+            text = f"{mantissa}.0e{exponent}"
+    return representer.represent_scalar("tag:yaml.org,2002:float", text)
 
 
 def kind_of(path: Path) -> str:
@@ -214,9 +229,12 @@ def _scalar(value: Any) -> Any:
         return SingleQuotedScalarString(value.isoformat())
     if isinstance(value, str):
         text = str(value)
-        if _CODE.match(text) or _DATE.match(text) or not _PLAIN.fullmatch(text) or text != text.strip():
+        if (_CODE.match(text) or _DATE.match(text) or not _PLAIN.fullmatch(text) or text != text.strip()
+                or text.lower() in _WORDS_11):
             return SingleQuotedScalarString(text)
         return text
+    if isinstance(value, float):  # ruamel's kept float text loses digits of large exponents; repr does not
+        return float(value)
     return value
 
 

@@ -111,13 +111,15 @@ class KnowledgeBase:
             raise QueryError(f"unknown payer {payer!r}; known payers: {', '.join(self.payers())}")
         return self.remittance_table.predict(finding, payer)
 
-    def explain_remittance(self, era: Any, claims: Any = None, payer_map: Any = None) -> Any:
+    def explain_remittance(self, era: Any, claims: Any = None, payer_map: Any = None,
+                           payer: str | None = None) -> Any:
         """Explain an 835 remittance (a path or the X12 text): for every adjusted or denied service line, the
         rules whose predicted codes match what the payer sent, with fix and sources; `claims` (an 837 path or
-        ClaimSource) lets the explanation re-check the claimed visit. See kb/remit/explain.py."""
+        ClaimSource) lets the explanation re-check the claimed visit; `payer_map`/`payer` map the 835's payer.
+        Returns a kb.remit.explain.RemitExplanation (print it, or .to_dict()). See kb/remit/explain.py."""
         from kb.remit.explain import explain_remittance
 
-        return explain_remittance(self, era, claims=claims, payer_map=payer_map)
+        return explain_remittance(self, era, claims=claims, payer_map=payer_map, payer=payer)
 
     def attach_table(self, table: PtpTable | MueTable) -> None:
         """Give a payer a bulk table (CMS's quarterly PTP file or an MUE snapshot).

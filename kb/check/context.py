@@ -41,6 +41,8 @@ class RuleBase(Protocol):
     """What the checker needs of a knowledge base (kb.KnowledgeBase is one): the checker does not import
     kb/knowledge.py, which builds on the checker."""
 
+    model: dict[str, Any]  # the compiled model (catalogues, payers)
+
     def payers(self) -> list[str]: ...
 
     def payer(self, payer_id: str, as_of: date | None = None, state: str | None = None) -> PayerView: ...

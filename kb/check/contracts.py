@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.check.episode import episode_schemas
-from kb.check.inputs import MAX_DOLLARS, MAX_LINES, MAX_MINUTES, MAX_UNITS, PLANS
+from kb.check.inputs import MAX_DOLLARS, MAX_LINES, MAX_MINUTES, MAX_NOTE_CHARS, MAX_UNITS, PLANS
 from kb.check.registry import checks, findings
 from kb.check.result import SEVERITIES
 from kb.model import Source
@@ -87,7 +87,8 @@ def visit_schema() -> dict[str, Any]:
                                 "description": "Two-letter state, for state-limited rules."}),
             "ytd_allowed": _dollars("Allowed amount of the year before this visit, for the discipline group "
                                     "(KX and targeted-review thresholds)."),
-            "note": _optional({"type": "string", "description": "Text of the visit note (documentation checks)."}),
+            "note": _optional({"type": "string", "maxLength": MAX_NOTE_CHARS,
+                               "description": "Text of the visit note (documentation checks): valid Unicode, no NUL."}),
             "episode": _optional({"$ref": "#/$defs/episode",
                                   "description": "The patient's earlier visits or their summary (rules over several "
                                                  "visits)."}),

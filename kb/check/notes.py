@@ -27,8 +27,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import re2
 import yaml
+
+try:
+    import re2
+except ImportError:  # Pyodide (the site's in-browser visit check) has no RE2 build; see _re2
+    re2 = None
 
 from kb.problems import KBError
 
@@ -43,6 +47,8 @@ class PatternError(KBError):
 
 
 def _options() -> Any:
+    if re2 is None:
+        return None
     options = re2.Options()
     options.log_errors = False  # RE2 would print every rejected pattern on stderr
     return options
@@ -52,6 +58,10 @@ _OPTIONS = _options()
 
 
 def _re2(pattern: str) -> Any:
+    if re2 is None:
+        # Only in Pyodide, where google-re2 cannot be installed: the browser checks visits against the site's own
+        # kb.json, whose patterns `kb validate` accepted as RE2 patterns; Python's re runs them there.
+        return re.compile(pattern.encode("utf-8"))
     return re2.compile(pattern.encode("utf-8"), _OPTIONS)
 
 
@@ -59,11 +69,11 @@ def re2_problem(pattern: str) -> str | None:
     """Why RE2 cannot compile `pattern` (None when it can)."""
     try:
         _re2(pattern)
-    except re2.error as exc:
+    except (TypeError, ValueError, UnicodeError, re.error) as exc:  # e.g. a lone surrogate in the pattern
+        return str(exc) or "invalid pattern"
+    except Exception as exc:  # re2.error (not a class to name when re2 is missing)
         why = exc.args[0] if exc.args else ""
         return (why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)) or "invalid pattern"
-    except (TypeError, ValueError, UnicodeError) as exc:  # e.g. a lone surrogate in the pattern
-        return str(exc) or "invalid pattern"
     return None
 
 

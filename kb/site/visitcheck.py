@@ -8,8 +8,9 @@ module, the site could ship a stale kb.json).
 
 A build copies into docs/assets/visitcheck/:
     pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json
-    kb-checker.zip   the kb package without the site and the compiler's schema machinery, and PyYAML
-                     (pure Python: kb.check reads YAML visits)
+    kb-checker.zip   the kb package without the site and the compiler's schema machinery (with its data: the
+                     note lexicon), and PyYAML (pure Python: kb.check reads YAML visits). Pyodide has no
+                     google-re2: there the documentation patterns run in Python's re (kb/check/notes.py)
 The checker loads the site's kb.json (the compiled knowledge base), so neither networkx nor
 jsonschema is needed in the browser. Without Pyodide installed the site still builds; the calculator
 then says the visit check is not part of this build.
@@ -58,9 +59,9 @@ def checker_archive() -> bytes:
     package = Path(__file__).resolve().parents[1]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(package.rglob("*.py")):
+        for path in sorted([*package.rglob("*.py"), *package.rglob("*.yaml")]):  # yaml: the note lexicon
             rel = path.relative_to(package)
-            if rel.parts[0] in _LEAVE_OUT:
+            if rel.parts[0] in _LEAVE_OUT or "_data" in rel.parts:
                 continue
             _add(archive, path, ("kb" / rel).as_posix())
         yaml_dir = Path(yaml.__file__).resolve().parent

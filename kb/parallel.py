@@ -5,6 +5,9 @@ Workers are forked from the calling process, so they share its knowledge base (a
 nothing is loaded or sent again. At most `2 × workers` chunks are in flight, so a stream of any length is checked
 in bounded memory. Where fork is not available (Windows, macOS by policy) the batch is checked in-process.
 
+Results come back through kb/transfer.py (marshal, shared objects sent once per worker): pickling a result and
+unpickling it would cost half as much CPU again as checking the visit.
+
 Scaling model: the parent reads the input and hands back the finished results; the workers do the checking.
 With c = CPU seconds to check a chunk and p = CPU seconds the parent spends per chunk (reading, unpickling,
 writing), N workers give a speed-up of about min(N, c / p) over one process, on N free cores.
@@ -12,17 +15,19 @@ writing), N workers give a speed-up of about min(N, c / p) over one process, on 
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kb.check.inputs import iter_visit_data
 from kb.check.result import CheckResult, VisitError
+from kb.transfer import Decoder, Encoder
 
 if TYPE_CHECKING:
     from kb.check.context import RuleBase
@@ -32,6 +37,7 @@ CHUNK = 200  # visits per task: big enough that the hand-over is small beside th
 AUTO_AFTER = 2000  # with workers=None, the visits after these are spread over every core
 
 _WORKER_KB: RuleBase | None = None  # the knowledge base a forked worker inherited
+_WORKER_ITEMS: Sequence[Any] | None = None  # the batch, when it is a list the workers inherit
 
 
 def cores() -> int:
@@ -61,22 +67,35 @@ def check_many(kb: RuleBase, visits: Any, workers: int | None = None,
     if source is not None:
         visits = source.visits(kb)
     indexed: Iterator[tuple[int, Any]] = enumerate(iter_visit_data(visits))
+    # a list in memory is not sent to the workers at all: they inherit it at fork and read their ranges of it
+    items = visits if isinstance(visits, list | tuple) else None
     n = workers or cores()
+    done = 0  # visits checked here before the pool starts
     if workers is None:
         # results stream from the first visit: the head of the batch is checked here, and only a batch that
         # turns out long moves on to every core
         yield from _check_chunk_in(kb, itertools.islice(indexed, AUTO_AFTER), finish)
-        following = next(indexed, None)
-        if following is None:
+        done = AUTO_AFTER
+        if items is not None and len(items) <= AUTO_AFTER:
             return
-        indexed = itertools.chain([following], indexed)
+        if items is None:
+            following = next(indexed, None)
+            if following is None:
+                return
+            indexed = itertools.chain([following], indexed)
     if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from _check_chunk_in(kb, indexed, finish)
         return
     if workers is not None:
         # the first chunk here: the contexts it builds are inherited by every worker instead of built in each
         yield from _check_chunk_in(kb, itertools.islice(indexed, chunk), finish)
-    yield from _pooled(kb, indexed, n, finish, chunk)
+        done = chunk
+    tasks: Iterable[Any]
+    if items is not None:
+        tasks = ((start, min(start + chunk, len(items))) for start in range(done, len(items), chunk))
+    else:
+        tasks = _chunks(indexed, chunk)
+    yield from _pooled(kb, tasks, items, n, finish)
 
 
 def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
@@ -90,30 +109,57 @@ def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tupl
         yield batch
 
 
-def _pooled(kb: RuleBase, indexed: Iterable[tuple[int, Any]], n: int, finish: Callable[[Any], T],
-            chunk: int) -> Iterator[T]:
-    global _WORKER_KB
-    _WORKER_KB = kb
+def _pooled(kb: RuleBase, tasks: Iterable[Any], items: Sequence[Any] | None, n: int,
+            finish: Callable[[Any], T]) -> Iterator[T]:
+    global _WORKER_KB, _WORKER_ITEMS
+    _WORKER_KB, _WORKER_ITEMS = kb, items
     context = multiprocessing.get_context("fork")
-    pending: deque[Future[list[T]]] = deque()
-    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
-        try:
-            for batch in _chunks(indexed, chunk):
-                pending.append(pool.submit(_work, batch, finish))
-                while len(pending) > 2 * n:
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
-            _WORKER_KB = None
+    pending: deque[Future[Any]] = deque()
+    plain = finish is _identity  # results travel by kb.transfer (marshal), rendered values by pickle
+    decoder = Decoder()
+
+    def done(future: Future[Any]) -> list[T]:
+        value = future.result()
+        return decoder.decode(value) if plain else value  # type: ignore[return-value]
+
+    # Objects that exist now (the knowledge base, its contexts) are left out of the cyclic garbage collector's
+    # passes: the parent does not walk them while it unpacks results, and forked workers do not copy their pages.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+            try:
+                for task in tasks:
+                    pending.append(pool.submit(_work, task, finish))
+                    while len(pending) > 2 * n:
+                        yield from done(pending.popleft())
+                while pending:
+                    yield from done(pending.popleft())
+            finally:
+                for future in pending:
+                    future.cancel()
+    finally:
+        _WORKER_KB = _WORKER_ITEMS = None
+        gc.unfreeze()
 
 
-def _work(batch: list[tuple[int, Any]], finish: Callable[[Any], T]) -> list[T]:
-    """In a worker: check one chunk with the inherited knowledge base."""
+_ENCODER: Encoder | None = None  # a worker's: shared objects are sent once per worker
+
+
+def _work(task: Any, finish: Callable[[Any], T]) -> Any:
+    """In a worker: check one chunk — (index, visit) pairs, or a range of the inherited list — with the inherited
+    knowledge base."""
+    global _ENCODER
     assert _WORKER_KB is not None, "workers are forked from a process that set the knowledge base"
-    return list(_check_chunk_in(_WORKER_KB, batch, finish))
+    if isinstance(task, tuple):
+        assert _WORKER_ITEMS is not None
+        start, stop = task
+        task = zip(range(start, stop), _WORKER_ITEMS[start:stop], strict=True)
+    results = list(_check_chunk_in(_WORKER_KB, task, finish))
+    if finish is not _identity:
+        return results
+    if _ENCODER is None:
+        _ENCODER = Encoder()
+    return _ENCODER.encode(results)  # type: ignore[arg-type]
 
 
 def _check_chunk_in(kb: RuleBase, batch: Iterable[tuple[int, Any]], finish: Callable[[Any], T]) -> Iterator[T]:

@@ -233,7 +233,8 @@ class PayerView:
         """
         rules = self._rules
         authored = rules.authored_ptp
-        if authored.names(code_a) and authored.names(code_b):
+        named = authored.codes
+        if code_a in named and code_b in named:
             for c1, c2 in ((code_a, code_b), (code_b, code_a)):
                 rows = authored.rows(c1, c2)
                 if rows:

@@ -52,9 +52,10 @@ class PairIndex:
             self._by_code[edit.column2].append(edit)
         self._pairs, self._by_code = dict(self._pairs), dict(self._by_code)
 
-    def names(self, code: str) -> bool:
-        """Whether some edit names the code (a quick way out for the codes of a bulk table)."""
-        return code in self._by_code
+    @property
+    def codes(self) -> dict[str, list[PtpEdit]]:
+        """The codes some edit names (`code in index.codes`: a quick way out for the codes of a bulk table)."""
+        return self._by_code
 
     def rows(self, column1: str, column2: str) -> list[PtpEdit]:
         """Every edit with this column 1 and column 2, whatever its period."""

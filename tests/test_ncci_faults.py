@@ -107,3 +107,10 @@ def test_fuzzed_ptp_lines_are_rows_or_located_problems(tmp_path_factory, lines):
 def test_fuzzed_mue_text_never_raises_anything_else(text):
     _rows, problems = read_mue_csv(MUE_HEAD + text, "m.csv")
     assert all(p.line >= 1 and p.message for p in problems)
+
+
+def test_header_records_are_told_from_broken_rows():
+    rows, problems = read_mue_csv("notice,,,\nHCPCS/CPT Code,MUE Values,MAI,MUE Rationale\n97110,6,3,x\n", "m.csv")
+    assert [r.code for r in rows] == ["97110"] and problems == []
+    rows, problems = read_mue_csv("notice,,,\n97l10,6,3,x\n97110,6,3,x\n", "m.csv")  # a letter l for a one
+    assert [r.code for r in rows] == ["97110"] and [p.line for p in problems] == [2]

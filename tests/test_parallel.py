@@ -75,3 +75,19 @@ def test_cli_jobs_output_equals_one_process(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["check", str(path), "--policies", str(CHECK), "--jobs", "0"])
     assert stop.value.code == 2 and "--jobs takes a number of processes" in capsys.readouterr().err
+
+
+def test_results_cross_processes_intact(k):
+    from kb.transfer import Decoder, Encoder
+
+    batch = visits(80)
+    batch[3] = {"payer": "checkpay"}
+    results = list(k.check_many(batch, workers=1))
+    assert any(f.sources for r in results for f in r.findings)
+    encoder, decoder = Encoder(), Decoder()
+    chunks = [encoder.encode(results[i:i + 25]) for i in range(0, 80, 25)]
+    assert all(c[:1] == b"M" for c in chunks)  # the marshal path, not the pickle fallback
+    assert [r for c in chunks for r in decoder.decode(c)] == results
+    # a shared object is sent once per worker, so a worker's chunks must be read in order
+    with pytest.raises(RuntimeError, match="out of order"):
+        Decoder().decode(chunks[1])

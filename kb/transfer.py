@@ -1,0 +1,151 @@
+"""Check results across a process boundary, cheaply: pickling a CheckResult and unpickling it costs about half as
+much CPU again as checking the visit, which would eat the gain of a second core. Here a chunk of results becomes
+plain tuples for `marshal` (dates as ordinals, lines and findings as tuples), and the few distinct objects they
+share (sources, remittance predictions) are pickled once per chunk and referred to by index.
+
+The field lists come from the dataclasses themselves, so a field added to a result class travels too: plain values
+(text, numbers, None, tuples of them) go through marshal, anything else through the chunk's object table.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import pickle
+import re
+from dataclasses import fields
+from datetime import date
+from operator import attrgetter
+from typing import Any
+
+from kb.check.result import CheckResult, Finding, LineResult, VisitError
+
+_PLAIN = re.compile(r"^(str|int|float|bool|None|tuple\[(str|int), \.\.\.\])( \| (str|int|float|bool|None))*$")
+
+
+def _kinds(cls: type) -> tuple[tuple[str, str], ...]:
+    """(field, kind) for a result class: plain, date, lines, findings, objects (a tuple of objects) or object."""
+    out = []
+    for f in fields(cls):
+        kind = str(f.type)
+        if _PLAIN.match(kind):
+            out.append((f.name, "plain"))
+        elif kind == "date":
+            out.append((f.name, "date"))
+        elif kind.startswith("tuple[LineResult"):
+            out.append((f.name, "lines"))
+        elif kind.startswith("tuple[Finding"):
+            out.append((f.name, "findings"))
+        elif kind.startswith("tuple["):
+            out.append((f.name, "objects"))
+        else:
+            out.append((f.name, "object"))
+    return tuple(out)
+
+
+_RESULT, _LINE, _FINDING, _ERROR = (_kinds(c) for c in (CheckResult, LineResult, Finding, VisitError))
+# the fast path knows these shapes; a result class that grows a field of another kind travels by pickle
+_FAST = (all(k == "plain" for _, k in _LINE) and all(k == "plain" for _, k in _ERROR)
+         and [k for _, k in _FINDING if k != "plain"] in (["objects"], ["objects", "object"])
+         and sorted(k for _, k in _RESULT if k != "plain") == ["date", "findings", "lines"])
+_LINE_NAMES = tuple(n for n, _ in _LINE)
+_ERROR_NAMES = tuple(n for n, _ in _ERROR)
+_FINDING_PLAIN = tuple(n for n, k in _FINDING if k == "plain")
+_FINDING_REFS = tuple(n for n, k in _FINDING if k != "plain")
+_RESULT_PLAIN = tuple(n for n, k in _RESULT if k == "plain")
+_line_values = attrgetter(*_LINE_NAMES)
+_error_values = attrgetter(*_ERROR_NAMES)
+_finding_values = attrgetter(*_FINDING_PLAIN)
+_result_values = attrgetter(*_RESULT_PLAIN)
+
+
+def _new(cls: type, state: dict[str, Any]) -> Any:
+    obj: Any = object.__new__(cls)
+    obj.__dict__.update(state)  # the frozen dataclass's own fields, as its __init__ would set them
+    return obj
+
+
+class Encoder:
+    """One worker's side: results to bytes. Shared objects (sources, remittance predictions) are sent once per
+    worker, the first time a result names them; later chunks refer to them by number."""
+
+    def __init__(self) -> None:
+        self.index: dict[int, int] = {}
+        self.kept: list[Any] = []  # every object sent, kept alive so its id() is never reused
+
+    def encode(self, results: list[CheckResult | VisitError]) -> bytes:
+        """A chunk of results as bytes (marshal for the values, pickle for objects not sent before)."""
+        if not _FAST:
+            return b"P" + pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+        index, kept = self.index, self.kept
+        start = len(kept)
+
+        def ref(value: Any) -> int:
+            if value is None:
+                return -1
+            found = index.get(id(value))
+            if found is None:
+                found = index[id(value)] = len(kept)
+                kept.append(value)
+            return found
+
+        rows: list[Any] = []
+        for r in results:
+            if isinstance(r, VisitError):
+                rows.append((0, _error_values(r)))
+                continue
+            findings = tuple((_finding_values(f), tuple(ref(s) for s in f.sources),
+                              *(ref(getattr(f, n)) for n in _FINDING_REFS[1:])) for f in r.findings)
+            rows.append((1, _result_values(r), r.date.toordinal(), tuple(map(_line_values, r.lines)), findings))
+        try:
+            body = marshal.dumps((os.getpid(), start, tuple(rows)))
+        except ValueError:  # a value marshal does not know: the whole chunk by pickle
+            for obj in kept[start:]:
+                del index[id(obj)]
+            del kept[start:]
+            return b"P" + pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+        new = pickle.dumps(kept[start:], protocol=pickle.HIGHEST_PROTOCOL)
+        return b"M" + len(body).to_bytes(8, "little") + body + new
+
+
+class Decoder:
+    """The parent's side: bytes back to results equal to the originals. Chunks of one worker must be decoded in
+    the order that worker encoded them (kb/parallel.py decodes in input order, and each worker takes its chunks
+    in input order)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[int, list[Any]] = {}
+
+    def decode(self, data: bytes) -> list[CheckResult | VisitError]:
+        if data[:1] == b"P":
+            return pickle.loads(data[1:])  # type: ignore[no-any-return]
+        size = int.from_bytes(data[1:9], "little")
+        pid, start, rows = marshal.loads(data[9:9 + size])
+        objects = self.tables.setdefault(pid, [])
+        if start != len(objects):
+            raise RuntimeError(f"results of worker {pid} arrived out of order ({start} != {len(objects)})")
+        objects += pickle.loads(data[9 + size:])
+        return _rebuild(rows, objects)
+
+
+def _rebuild(rows: Any, objects: list[Any]) -> list[CheckResult | VisitError]:
+    out: list[CheckResult | VisitError] = []
+    line_names, finding_plain, finding_refs, result_plain = _LINE_NAMES, _FINDING_PLAIN, _FINDING_REFS, _RESULT_PLAIN
+    for row in rows:
+        if row[0] == 0:
+            out.append(_new(VisitError, dict(zip(_ERROR_NAMES, row[1], strict=True))))
+            continue
+        _, plain, ordinal, lines, findings = row
+        state = dict(zip(result_plain, plain, strict=True))
+        state["date"] = date.fromordinal(ordinal)
+        state["lines"] = tuple(_new(LineResult, dict(zip(line_names, v, strict=True))) for v in lines)
+        built = []
+        for values, sources, *refs in findings:
+            f = dict(zip(finding_plain, values, strict=True))
+            f[finding_refs[0]] = tuple(objects[i] for i in sources)
+            for name, i in zip(finding_refs[1:], refs, strict=True):
+                f[name] = None if i < 0 else objects[i]
+            built.append(_new(Finding, f))
+        state["findings"] = tuple(built)
+        out.append(_new(CheckResult, state))
+    return out

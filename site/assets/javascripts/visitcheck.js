@@ -142,7 +142,7 @@
     }
     button.disabled = true;
     status.textContent = loaded ? "Checking\u2026" :
-      "Loading the checker (about 13 MB, once; later checks are instant)\u2026";
+      "Loading the checker (about 14 MB, once; later checks are instant)\u2026";
     root.setAttribute("data-check", "running");
     try {
       var results = await checkMany([visit]);

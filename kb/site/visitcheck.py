@@ -67,6 +67,11 @@ def checker_archive() -> bytes:
             if rel.parts[0] in _LEAVE_OUT:
                 continue
             _add(archive, path, ("kb" / rel).as_posix())
+        for path in sorted(package.rglob("*.yaml")):  # data the checker reads (the note lexicon)
+            rel = path.relative_to(package)
+            if rel.parts[0] not in _LEAVE_OUT:
+                _add(archive, path, ("kb" / rel).as_posix())
+        _add(archive, Path(__file__).with_name("re2_fallback.py"), "re2.py")  # google-re2 has no WebAssembly build
         yaml_dir = Path(yaml.__file__).resolve().parent
         for path in sorted(yaml_dir.glob("*.py")):
             _add(archive, path, f"yaml/{path.name}")

@@ -156,7 +156,7 @@ def generate(ctx: SiteContext, project: Path, site_dir: Path | None = None,
     (source / calculator.DATA_FILE).write_text(calculator.data_script(ctx), encoding="utf-8")
     (source / "kb.json").write_text(artifact.dumps(ctx.model), encoding="utf-8")
     feeds.write(ctx, source)
-    visitcheck.write(source)
+    visitcheck.write(source, ctx.model)
     return count
 
 

@@ -20,6 +20,7 @@ from kb.site.pages.changes import describe, events
 FOLDER = "feeds"
 ALL = "changes"
 TAG = "tag:payer-policy-kb,2026:"
+LIMIT = 100  # entries a feed carries, newest first: a reader wants news; What changed keeps the whole history
 
 
 @dataclass(frozen=True)
@@ -83,19 +84,21 @@ def feeds(ctx: SiteContext) -> dict[str, Feed]:
     entries = [(ev, _entry(ctx, ev)) for ev in found]
 
     def feed(name: str, title: str, subtitle: str, page: str, chosen: list[Entry]) -> Feed:
+        chosen = chosen[:LIMIT]
         updated = max((e.updated for e in chosen), default=_stamp(ctx.as_of.isoformat()))
         return Feed(id=TAG + f"feed/{name}", title=title, subtitle=subtitle, updated=updated,
                     author="payer-policy-kb", self_href=f"{name}.xml", page_href="../" + links.url_of(page),
                     entries=tuple(chosen))
 
     out = {ALL: feed(ALL, "Therapy billing rules: what changed",
-                     "Every rule of every payer in the knowledge base, by the date it took effect or ended.",
+                     "Every rule of every payer in the knowledge base, by the date it took effect or ended "
+                     f"(the newest {LIMIT}; the What changed page has them all).",
                      links.CHANGES, [e for _, e in entries])}
     for pid in ctx.payer_ids:
         mine = [e for ev, e in entries if ev[3]["_payer"] == pid or pid in ev[4]]
         out[pid] = feed(pid, f"{ctx.name(pid)}: what changed",
                         f"The therapy billing rules of {ctx.name(pid)} (its own and those it inherits), by the date "
-                        "they took effect or ended.", links.payer_page(pid), mine)
+                        f"they took effect or ended (the newest {LIMIT}).", links.payer_page(pid), mine)
     return out
 
 

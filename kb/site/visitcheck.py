@@ -8,24 +8,29 @@ module, the site could ship a stale kb.json).
 
 A build copies into docs/assets/visitcheck/:
     pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json
-    kb-checker.zip   the kb package without the site and the compiler's schema machinery (with its data: the
-                     note lexicon), and PyYAML (pure Python: kb.check reads YAML visits). Pyodide has no
-                     google-re2: there the documentation patterns run in Python's re (kb/check/notes.py)
-The checker loads the site's kb.json (the compiled knowledge base), so neither networkx nor
-jsonschema is needed in the browser. Without Pyodide installed the site still builds; the calculator
-then says the visit check is not part of this build.
+    kb-checker.zip   the kb package without the site and the compiler's schema machinery, and PyYAML
+                     (pure Python: kb.check reads YAML visits), with the kb package's data (the note lexicon).
+                     Pyodide has no google-re2: there the documentation patterns run in Python's re
+                     (kb/check/notes.py)
+    kb.json.gz       the compiled knowledge base (the site's kb.json, compact and gzipped)
+The checker loads the compiled model, so neither networkx nor jsonschema is needed in the browser.
+Without Pyodide installed the site still builds; the calculator then says the visit check could not start.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import os
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 FOLDER = "assets/visitcheck"
 ARCHIVE = "kb-checker.zip"
+MODEL = "kb.json.gz"  # the compiled model, compact and gzipped (16 MB of kb.json is about 1 MB so)
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 # kb modules the checker never imports in the browser (the site builder, the command line, the compiler)
 # (claims/ stays: kb.check imports it lazily for X12/FHIR input, which the page never sends)
@@ -70,8 +75,14 @@ def checker_archive() -> bytes:
     return buffer.getvalue()
 
 
-def write(docs: Path) -> bool:
-    """Copy Pyodide and the checker into the docs folder; False when Pyodide is not installed."""
+def model_archive(model: dict[str, Any]) -> bytes:
+    """The model as compact JSON, gzipped with a fixed time stamp (equal models give equal bytes)."""
+    text = json.dumps(model, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return gzip.compress(text, compresslevel=9, mtime=0)
+
+
+def write(docs: Path, model: dict[str, Any]) -> bool:
+    """Copy Pyodide, the checker and the model into the docs folder; False when Pyodide is not installed."""
     source = pyodide_dir()
     if source is None:
         return False
@@ -80,4 +91,5 @@ def write(docs: Path) -> bool:
     for name in PYODIDE_FILES:
         shutil.copyfile(source / name, target / name)
     (target / ARCHIVE).write_bytes(checker_archive())
+    (target / MODEL).write_bytes(model_archive(model))
     return True

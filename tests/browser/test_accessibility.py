@@ -67,7 +67,11 @@ def test_the_visit_check_results_are_accessible(driver, site, axe_source):
     open_page(driver, site.url + "calculator/?payer=medicare&date=2026-03-02&plan=PT&97112=20&units.97112=2"
                                  "&mods.97112=GP&97110=10")
     driver.find_element(By.ID, "kb-check-run").click()
-    WebDriverWait(driver, 240).until(
+    driver.set_script_timeout(400)  # axe and Pyodide share a busy machine
+    WebDriverWait(driver, 400).until(
         lambda d: d.find_element(By.ID, "kb-calc").get_attribute("data-check") in ("done", "failed"))
     assert driver.find_element(By.ID, "kb-calc").get_attribute("data-check") == "done"
-    assert violations(driver, axe_source) == []
+    try:
+        assert violations(driver, axe_source) == []
+    finally:
+        driver.set_script_timeout(120)

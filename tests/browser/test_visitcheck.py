@@ -17,7 +17,15 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 import kb
 from kb.site import visitcheck
 
-LOAD = 240  # seconds: Pyodide compiles 10 MB of WebAssembly, slow on a busy machine
+LOAD = 400  # seconds: Pyodide compiles 10 MB of WebAssembly, slow on a busy machine
+
+
+@pytest.fixture(autouse=True)
+def patient_scripts(driver):
+    """Scripts that wait for Pyodide may take minutes on a loaded machine: a long script timeout, restored after."""
+    driver.set_script_timeout(LOAD)
+    yield
+    driver.set_script_timeout(120)
 
 
 def checker_ready(driver, site) -> None:

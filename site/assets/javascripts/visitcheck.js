@@ -1,7 +1,7 @@
 /* The visit check: the project's Python claim checker (kb/check), run in the browser by Pyodide.
  *
  * Nothing here decides a finding: the visit read from the form goes to kb.check.check_many in
- * Pyodide, on the site's own kb.json, and the result (units, findings, fixes, sources) is shown as
+ * Pyodide, on the site's compiled knowledge base (kb.json.gz), and the result (units, findings, fixes, sources) is shown as
  * `kb check --json` gives it. Pyodide and the checker (assets/visitcheck/) load on the first check
  * only, so the unit calculator stays instant.
  *
@@ -14,13 +14,12 @@
   var root = document.getElementById("kb-calc");
   var site = (root && root.getAttribute("data-site")) || "../";
   var base = new URL(site + "assets/visitcheck/", location.href).href;
-  var kbJson = new URL(site + "kb.json", location.href).href;
   var BRIDGE = [
-    "import json",
+    "import gzip, json",
     "from kb.knowledge import KnowledgeBase",
     "from kb.check import check_many",
-    "_KB = KnowledgeBase(json.loads(KB_JSON), origin='artifact')",
-    "del KB_JSON",
+    "_KB = KnowledgeBase(json.loads(gzip.decompress(KB_JSON_GZ.to_py())), origin='artifact')",
+    "del KB_JSON_GZ",
     "def kb_check_json(text):",
     "    return json.dumps([r.to_dict() for r in check_many(_KB, json.loads(text))])",
   ].join("\n");
@@ -32,10 +31,10 @@
       loading = (async function () {
         var mod = await import(base + "pyodide.mjs");
         var py = await mod.loadPyodide({ indexURL: base, stdout: function () {}, stderr: function () {} });
-        var responses = await Promise.all([fetch(base + "kb-checker.zip"), fetch(kbJson)]);
+        var responses = await Promise.all([fetch(base + "kb-checker.zip"), fetch(base + "kb.json.gz")]);
         responses.forEach(function (r) { if (!r.ok) throw new Error(r.url + ": HTTP " + r.status); });
         py.unpackArchive(await responses[0].arrayBuffer(), "zip");
-        py.globals.set("KB_JSON", await responses[1].text());
+        py.globals.set("KB_JSON_GZ", new Uint8Array(await responses[1].arrayBuffer()));
         py.runPython(BRIDGE);
         return py.globals.get("kb_check_json");
       })();
@@ -143,7 +142,7 @@
     }
     button.disabled = true;
     status.textContent = loaded ? "Checking\u2026" :
-      "Loading the checker (about 13 MB, once; later checks are instant)\u2026";
+      "Loading the checker (about 14 MB, once; later checks are instant)\u2026";
     root.setAttribute("data-check", "running");
     try {
       var results = await checkMany([visit]);

@@ -12,7 +12,6 @@ Synthetic CMS-format files (benchmarks/bench_core.py) are written once to --work
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pickle
 import random
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_check import synthetic_visits  # noqa: E402
+from bench_check import synthetic_visits, to_csv  # noqa: E402
 from bench_core import CMS_PTP_ROWS, synthetic_rows, write_cms_text  # noqa: E402
 
 import kb  # noqa: E402
@@ -251,8 +250,8 @@ def run_workers(visits_n: int, runs: int) -> None:
     report("speed-up on n free cores (model: n × efficiency)",
            ", ".join(f"{m}: {m * statistics.median(eff):.1f}×" for m in (2, 4, 8, 16)))
     # the command line: workers render the JSON, the parent only writes it
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / "kb-bench-visits.json"
-    path.write_text(json.dumps(visits), encoding="utf-8")
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / "kb-bench-visits.csv"
+    path.write_text(to_csv(visits), encoding="utf-8")
     cli_wall: dict[int, list[float]] = {1: [], n: []}
     cli_cpu: dict[int, list[float]] = {1: [], n: []}
     for _ in range(runs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -22,8 +23,24 @@ def default_artifact(policies: Path) -> Path:
 def dumps(model: dict[str, Any]) -> str:
     """The artifact text: the compiled order (the files' order, itself fixed) and fixed indentation, so equal
     input gives equal bytes — and a model read back is the model compiled in memory, key order included
-    (sorted keys would reorder e.g. a rule's by_plan_of_care, and with it the checker's wording)."""
-    return json.dumps(model, indent=1, ensure_ascii=False) + "\n"
+    (sorted keys would reorder e.g. a rule's by_plan_of_care, and with it the checker's wording). NaN and infinity
+    are refused (they are not JSON)."""
+    return json.dumps(model, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def content_hash(model: dict[str, Any]) -> str:
+    """sha256 of the model's canonical JSON, without the hash itself."""
+    body = {k: v for k, v in model.items() if k != "content_hash"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def verified(model: dict[str, Any]) -> bool:
+    """True when the model's content hash matches its content (a hand-edited artifact does not)."""
+    try:
+        return model.get("content_hash") == content_hash(model)
+    except (TypeError, ValueError):
+        return False
 
 
 def write(model: dict[str, Any], target: Path) -> int:
@@ -44,12 +61,16 @@ def write(model: dict[str, Any], target: Path) -> int:
 def read(path: Path) -> dict[str, Any] | None:
     """The artifact's model, or None when the file is missing, unreadable or of another format."""
     try:
-        model = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        model = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(model, dict) or model.get("format") != FORMAT or model.get("format_version") != FORMAT_VERSION:
         return None
     return model
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def is_fresh(model: dict[str, Any], policies: Path) -> bool:

@@ -415,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kb {args.command}: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print(f"kb {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

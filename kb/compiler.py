@@ -9,15 +9,13 @@ computed fields are `key`, `declared_by`, `inherited`, `applies_to_codes`/`with_
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from kb import __version__
-from kb.artifact import FORMAT, FORMAT_VERSION
+from kb.artifact import FORMAT, FORMAT_VERSION, content_hash
 from kb.lint import lineage, lint
 from kb.problems import PolicyError
 from kb.rules import SECTIONS, parse_date, period, pick, rule_key
@@ -78,13 +76,6 @@ def build_model(tree: PolicyTree) -> dict[str, Any]:
                                for e in tree.catalogues["remittance"].data["remittance"]}
     model["content_hash"] = content_hash(model)
     return model
-
-
-def content_hash(model: dict[str, Any]) -> str:
-    """sha256 of the model's canonical JSON, without the hash itself."""
-    body = {k: v for k, v in model.items() if k != "content_hash"}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _source(src: dict[str, Any], documents: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Optional parts of the package and the extra that installs each: a missing one is a clear error naming it.
 
 The core (`pip install payer-policy-kb`: the API, the checker, the `kb` command) needs only PyYAML, jsonschema and
-networkx. The site, X12, FHIR and MCP parts need more, installed with `pip install 'payer-policy-kb[site]'` (or
-`[x12]`, `[fhir]`, `[mcp]`; `[dev]` is all of them plus the test tools).
+networkx. The site, X12, FHIR, MCP, Arrow and Spark parts need more, installed with `pip install
+'payer-policy-kb[site]'` (or `[x12]`, `[fhir]`, `[mcp]`, `[arrow]`, `[spark]`; `[dev]` is all of them plus the test
+tools).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "x12": ("pyx12",),
     "fhir": ("fhir.resources",),
     "mcp": ("mcp",),
+    "arrow": ("pyarrow",),
+    "spark": ("pyspark", "pyarrow"),
 }
 
 

@@ -111,13 +111,15 @@ class KnowledgeBase:
             raise QueryError(f"unknown payer {payer!r}; known payers: {', '.join(self.payers())}")
         return self.remittance_table.predict(finding, payer)
 
-    def explain_remittance(self, era: Any, claims: Any = None, payer_map: Any = None) -> Any:
+    def explain_remittance(self, era: Any, claims: Any = None, payer_map: Any = None,
+                           payer: str | None = None) -> Any:
         """Explain an 835 remittance (a path or the X12 text): for every adjusted or denied service line, the
         rules whose predicted codes match what the payer sent, with fix and sources; `claims` (an 837 path or
-        ClaimSource) lets the explanation re-check the claimed visit. See kb/remit/explain.py."""
+        ClaimSource) lets the explanation re-check the claimed visit; `payer_map`/`payer` map the 835's payer.
+        Returns a kb.remit.explain.RemitExplanation (print it, or .to_dict()). See kb/remit/explain.py."""
         from kb.remit.explain import explain_remittance
 
-        return explain_remittance(self, era, claims=claims, payer_map=payer_map)
+        return explain_remittance(self, era, claims=claims, payer_map=payer_map, payer=payer)
 
     def attach_table(self, table: PtpTable | MueTable) -> None:
         """Give a payer a bulk table (CMS's quarterly PTP file or an MUE snapshot).
@@ -169,19 +171,32 @@ def load(
     return k
 
 
+def _from_artifact(model: dict[str, Any], where: Path) -> KnowledgeBase:
+    """A knowledge base from a verified artifact; a model of the wrong shape is an error, not a KeyError."""
+    try:
+        return KnowledgeBase(model, origin="artifact")
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise KBError(f"{where}: not a well-formed compiled knowledge base ({type(exc).__name__}: {exc}): "
+                      "compile it again with `kb compile`") from None
+
+
 def _load(path: str | Path | None, artifact_path: str | Path | None) -> KnowledgeBase:
     root = Path(path) if path is not None else shipped_policies()
     if root.is_file():
         model = artifact.read(root)
         if model is None:
             raise KBError(f"{root}: not a compiled knowledge base (or of another format version)")
-        return KnowledgeBase(model, origin="artifact")
+        if not artifact.verified(model):
+            raise KBError(f"{root}: its content does not match its content hash (edited by hand, or damaged): "
+                          "compile it again with `kb compile`")
+        return _from_artifact(model, root)
     if not root.is_dir():
         raise KBError(f"no policy folder at {root}")
     target = Path(artifact_path) if artifact_path is not None else artifact.default_artifact(root)
     model = artifact.read(target) if target.is_file() else None
-    if model is not None and artifact.is_fresh(model, root):
-        return KnowledgeBase(model, origin="artifact")
+    # A stale, edited or damaged artifact is not used: the policies are compiled again.
+    if model is not None and artifact.is_fresh(model, root) and artifact.verified(model):
+        return _from_artifact(model, target)
     from kb.compiler import compile_tree  # the schema and lint machinery load only when needed
 
     return KnowledgeBase(compile_tree(root))

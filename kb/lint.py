@@ -381,33 +381,6 @@ def removals_name_inherited_rules(tree: PolicyTree, vocab: Vocab) -> Iterator[Pr
                                   f"nothing to remove: '{key}' is not an inherited rule in {section}")
 
 
-def _nested_repeat(pattern: str) -> bool:
-    """True when a quantified group contains another quantifier: the classic catastrophic-backtracking shape."""
-    try:
-        import re._parser as sre  # type: ignore[import-not-found]  # Python 3.11+
-    except ImportError:  # pragma: no cover - older Pythons
-        import sre_parse as sre  # type: ignore[no-redef]
-    repeats = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)} - {None}
-
-    def walk(items: Any, inside: bool) -> bool:
-        for op, arg in items:
-            children, nested = [], inside
-            if op in repeats:
-                many = arg[1] > 1  # '?' (at most once) cannot blow up
-                if many and inside:
-                    return True
-                children, nested = [arg[2]], inside or many
-            elif op == sre.SUBPATTERN:
-                children = [arg[-1]]
-            elif op == sre.BRANCH:
-                children = list(arg[1])
-            if any(walk(child, nested) for child in children):
-                return True
-        return False
-
-    return walk(sre.parse(pattern), False)
-
-
 def _resolved_keys(tree: PolicyTree, chain: list[str]) -> dict[str, set[str]]:
     """Keys per section of the resolved payer at the head of `chain` (its ancestors after it)."""
     keys: dict[str, set[str]] = {s: set() for s in SECTIONS}
@@ -450,19 +423,26 @@ def _authored_value(doc: YamlDoc, path: tuple) -> Any:
 
 @check
 def regexes_compile(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    # Documentation patterns run in RE2 (kb/check/notes.py): linear time whatever the pattern, so no policy can make
+    # a note hang the checker; a pattern RE2 cannot run (lookarounds, backreferences) is a problem here.
+    from kb.check.notes import re2_problem
+
     for doc, path, element in _elements(tree):
-        for k, pattern in enumerate(element.get("match") or []):
-            if not isinstance(pattern, str):
-                continue
-            where = (*path, "match", k)
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                yield doc.problem(where, f"not a valid regular expression: {exc}")
-                continue
-            if _nested_repeat(pattern):
-                yield doc.problem(where, "a repeated group that itself repeats (like (a+)+) can take "
-                                         "exponential time on a long note: rewrite it without nesting")
+        for field in ("match", "exclude"):
+            for k, pattern in enumerate(element.get(field) or []):
+                if not isinstance(pattern, str):
+                    continue
+                where = (*path, field, k)
+                why = re2_problem(pattern)
+                if why is None:
+                    continue
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    yield doc.problem(where, f"not a valid regular expression: {exc}")
+                    continue
+                yield doc.problem(where, f"RE2, which matches in linear time, cannot run this pattern ({why}): "
+                                         "write it without lookarounds or backreferences")
 
 
 @check

@@ -86,6 +86,10 @@ def register_stale(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("stale", help="sources not checked for a while (last_verified older than a year)")
     p.add_argument("--older-than", type=int, default=365, metavar="DAYS",
                    help="list documents last checked more than DAYS ago (default: 365)")
+    p.add_argument("--check-urls", action="store_true",
+                   help="also open every source URL and list those that do not open (needs the network)")
+    p.add_argument("--format", choices=("text", "markdown"), default="text",
+                   help="text (default) or markdown (the weekly workflow's issue)")
     p.add_argument("--today", default=None, metavar="DATE", help=argparse.SUPPRESS)
     add_policies_option(p)
     add_json_option(p)
@@ -97,7 +101,7 @@ def cmd_stale(args: argparse.Namespace) -> int:
     from datetime import date
 
     from kb.cli import UsageError, emit_json, open_kb
-    from kb.stale import stale_documents
+    from kb.stale import check_urls, markdown_report, stale_documents
 
     if args.older_than < 0:
         raise UsageError("--older-than must be 0 or more days")
@@ -105,16 +109,23 @@ def cmd_stale(args: argparse.Namespace) -> int:
         today = date.fromisoformat(args.today) if args.today else date.today()
     except ValueError:
         raise UsageError(f"--today {args.today!r} is not a date (YYYY-MM-DD)") from None
-    found = stale_documents(open_kb(args).model, today, args.older_than)
+    model = open_kb(args).model
+    found = stale_documents(model, today, args.older_than)
+    dead = check_urls(model) if args.check_urls else None
     if args.json:
-        emit_json([{"id": d.id, "title": d.title, "url": d.url, "checked": d.checked.isoformat() if d.checked else None,
-                    "days": d.days, "cited_by": d.cited_by} for d in found])
+        stale = [{"id": d.id, "title": d.title, "url": d.url, "checked": d.checked.isoformat() if d.checked else None,
+                  "days": d.days, "cited_by": d.cited_by} for d in found]
+        emit_json(stale if dead is None else {"stale": stale, "dead_links": [d.__dict__ for d in dead]})
+    elif args.format == "markdown":
+        print(markdown_report(found, dead, args.older_than), end="")
     else:
         for d in found:
             print(d)
-        print(f"{len(found)} document{'s' if len(found) != 1 else ''} not checked in the last {args.older_than} days",
-              file=sys.stderr)
-    return 1 if found else 0
+        for link in dead or []:
+            print(f"did not open: {link}")
+        print(f"{len(found)} document{'s' if len(found) != 1 else ''} not checked in the last {args.older_than} days"
+              + (f"; {len(dead)} source URL(s) did not open" if dead is not None else ""), file=sys.stderr)
+    return 1 if found or dead else 0
 
 
 def register_changelog(subparsers: argparse._SubParsersAction) -> None:

@@ -223,6 +223,28 @@ def check(k: KnowledgeBase, visit: Any) -> dict[str, Any]:
                     state=state, answer=result.to_dict(), sources=sources)
 
 
+def finding_kinds(k: KnowledgeBase, payer: str | None = None) -> dict[str, Any]:
+    """Every finding id the checker can raise (the registry): severities, meaning, the check that raises it and
+    whether it needs minutes; with a payer, the remittance codes that payer is expected to answer each with."""
+    from kb.check.registry import findings
+
+    if payer is not None and k.payer_rules(payer) is None:
+        return envelope(k, "no-data", f"The knowledge base has no payer {payer!r}; known payers: "
+                        f"{', '.join(k.payers())}.", payer=payer)
+    kinds, sources = [], []
+    for kind in findings().values():
+        item: dict[str, Any] = {"id": kind.id, "severities": list(kind.severities), "summary": kind.summary,
+                                "check": kind.check, "needs_minutes": kind.needs_minutes}
+        if payer is not None:
+            predicted = k.remittance(kind.id, payer)
+            item["remittance"] = predicted.to_dict() if predicted is not None else None
+            sources += list(predicted.sources) if predicted is not None else []
+        kinds.append(item)
+    return envelope(k, "found", f"{len(kinds)} finding ids" + (f", with {payer}'s expected remittance codes." if payer
+                                                               else "."),
+                    payer=payer, answer=kinds, sources=sources)
+
+
 MAX_X12 = 5_000_000  # characters of 835 or 837 text one call may send
 
 

@@ -1,9 +1,9 @@
 """`kb mcp`: the knowledge base as an MCP server over stdio, on the official `mcp` Python SDK (the `[mcp]` extra).
 
-Read-only tools — units, check, ptp, mue, code_rules, explain_remittance — each answering with kb/mcp_answers.py's
-envelope: a status (`found`, `clean`, `findings`, `no-data`, `invalid`), the payer and date the answer is for, the
-knowledge base's content hash, the answer and its sources. Connect a client (Claude Desktop, an IDE) with the command
-`kb mcp --policies /path/to/policies` (or `.venv/bin/kb mcp` in a checkout).
+Read-only tools — units, check, ptp, mue, code_rules, explain_remittance, findings — each answering with
+kb/mcp_answers.py's envelope: a status (`found`, `clean`, `findings`, `no-data`, `invalid`), the payer and date
+the answer is for, the knowledge base's content hash, the answer and its sources. Connect a client (Claude Desktop,
+an IDE) with the command `kb mcp --policies /path/to/policies` (or `.venv/bin/kb mcp` in a checkout).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ INSTRUCTIONS = (
     "this kind for the payer or date: do NOT read it as clean), invalid (the question is malformed: see problems). "
     "Dates are YYYY-MM-DD dates of service. Not billing advice: cite the sources."
 )
-TOOLS = ("units", "check", "ptp", "mue", "code_rules", "explain_remittance")
+TOOLS = ("units", "check", "ptp", "mue", "code_rules", "explain_remittance", "findings")
 
 
 def build_server(k: KnowledgeBase) -> Any:
@@ -78,6 +78,13 @@ def build_server(k: KnowledgeBase) -> Any:
                              "payer: the knowledge-base payer id when the 835's payer is not mapped.")
     def explain_remittance(era: str, payer: str | None = None, claims: str | None = None) -> dict[str, Any]:
         return answers.explain_remittance(k, era, payer, claims)
+
+    @server.tool(name="findings", annotations=read_only, structured_output=True,
+                 description="Every finding id the claim checker can raise: severities, what it means, the check "
+                             "that raises it, whether it needs minutes; with payer, the group code, CARC and RARCs "
+                             "that payer is expected to send for each, with sources.")
+    def finding_kinds(payer: str | None = None) -> dict[str, Any]:
+        return answers.finding_kinds(k, payer)
 
     return server
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+
+def one_line(text: str) -> str:
+    """Text safe to print as part of one line: control and invisible characters written as escapes (\\n, \\u202e),
+    so a problem is always one line and hostile text cannot rewrite the terminal or reorder what is shown."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(c if c.isprintable() and unicodedata.category(c) not in ("Cf", "Co", "Cn", "Cs")
+                   else ascii(c)[1:-1] for c in text)
 
 
 @dataclass(frozen=True, order=True)
@@ -16,8 +26,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path or '(file)'}: {self.message}"
+        where = f"{one_line(self.file)}:{self.line}:{self.column}"
+        return f"{where}: {one_line(self.path) or '(file)'}: {one_line(self.message)}"
 
 
 class KBError(Exception):

@@ -60,3 +60,68 @@ def stale_documents(model: dict[str, Any], today: date, older_than_days: int) ->
             out.append(StaleDocument(ident, str(doc.get("title", ident)), doc.get("url"), checked,
                                      (today - checked).days if checked else None, cited.get(ident, 0)))
     return sorted(out, key=lambda d: (d.checked or date.min, d.id))
+
+
+@dataclass(frozen=True)
+class DeadLink:
+    """A document whose URL did not open."""
+
+    id: str
+    url: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.url} — {self.problem}"
+
+
+def check_urls(model: dict[str, Any], timeout: float = 20.0, workers: int = 8) -> list[DeadLink]:
+    """Open every document's URL (HEAD, then GET when HEAD is refused); the ones that fail, by id."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = sorted((ident, doc["url"]) for ident, doc in model["documents"].items() if doc.get("url"))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda item: _open(item[1], timeout), docs))
+    return [DeadLink(ident, url, problem) for (ident, url), problem in zip(docs, results, strict=True) if problem]
+
+
+def _open(url: str, timeout: float) -> str:
+    """'' when the URL opens, else what went wrong."""
+    import urllib.error
+    import urllib.request
+
+    headers = {"User-Agent": "payer-policy-kb source check (+https://github.com/)"}
+    problem = ""
+    for method in ("HEAD", "GET"):
+        request = urllib.request.Request(url, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # the schema allows http(s) only
+                if response.status < 400:
+                    return ""
+                problem = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            problem = f"HTTP {exc.code} {exc.reason}"
+            if exc.code not in (403, 405, 501):  # some servers refuse HEAD only
+                return problem
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+            return f"did not open: {getattr(exc, 'reason', exc)}"
+    return problem
+
+
+def markdown_report(stale: list[StaleDocument], dead: list[DeadLink] | None, older_than: int) -> str:
+    """The weekly report, for an issue or a job summary."""
+    out = ["## Source check", ""]
+    if dead is not None:
+        out += [f"### Sources that did not open ({len(dead)})", ""]
+        out += ["| Document | URL | Problem |", "|---|---|---|"] + [f"| `{d.id}` | {d.url} | {d.problem} |"
+                                                               for d in dead] if dead else ["None."]
+        out.append("")
+    out += [f"### Documents not checked for more than {older_than} days ({len(stale)})", ""]
+    if stale:
+        out += ["| Document | Last checked | Cited by | Title |", "|---|---|---|---|"]
+        out += [f"| `{d.id}` | {d.checked.isoformat() if d.checked else 'never'} | {d.cited_by} | "
+                f"{d.title.replace('|', '/')} |" for d in stale]
+    else:
+        out.append("None.")
+    out += ["", "Check each against its publisher; update `last_verified` in policies/documents.yaml (and the rules "
+            "if the document changed)."]
+    return "\n".join(out) + "\n"

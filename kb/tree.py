@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.files import display_path, policy_files
+from kb.files import display_path, scan
 from kb.problems import Problem
 from kb.schemas import SCHEMA_FILES, validate, validate_rows
 from kb.shorthand import catalogue_items, expand_payer
@@ -37,7 +37,9 @@ def read_tree(root: Path) -> tuple[PolicyTree, list[Problem]]:
     """Parse and schema-check every file of the tree; returns what parsed and every problem found."""
     tree = PolicyTree(root)
     problems: list[Problem] = []
-    for path in policy_files(root):
+    files, refused = scan(root)
+    problems += [Problem(display_path(path), 1, 1, "", why) for path, why in refused]
+    for path in files:
         rel = path.relative_to(root)
         display = display_path(path)
         tree.inputs[rel.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()

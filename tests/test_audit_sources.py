@@ -45,3 +45,37 @@ def test_uhc_total_time_method_is_graded_secondary():
     uhc = expand_payer(raw, items).data
     (method,) = [m for m in uhc["unit_methods"] if m["method"] == "cms-total-time"]
     assert method["evidence"] == "secondary"
+
+
+def test_code_rules_give_each_fact_its_own_sources():
+    """A code rule with several facts (one-on-one flag, daily cap, checklist) names the sources of each: the one-on-one
+    flag of 97032-97542 rests on CMS's therapy Q&A (as quoted in 2008) and Transmittal 1753 (as quoted by APTA), the
+    97129 cap on the cognitive-code sources, the checklists on Pub 100-02 ch.15 §220.3 and documentation articles."""
+    import pytest
+
+    kb = pytest.importorskip("kb")
+    from datetime import date
+
+    p = kb.load(POLICIES).payer("medicare", as_of=date(2026, 3, 2))
+    for code in ("97032", "97110", "97112", "97140", "97530", "97542"):
+        facts = {f: {s.doc for s in srcs} for f, srcs in p.code_rule(code).fact_sources.items()}
+        assert "ptdiagnosis-group-code-2008" in facts["one_on_one"]
+        assert "cms-pub100-02-ch15" in facts["documentation"]
+        assert "ptdiagnosis-group-code-2008" not in facts["documentation"]
+    cap = {s.doc for s in p.code_rule("97129").fact_sources["daily_cap"]}
+    assert cap == {"happyneuron-billing-codes", "htstherapy-cognitive-2020"}
+
+
+def test_kx_2019_amounts_come_from_cms():
+    """CMS Therapy Services page, revised December 2018 (https://www.cms.gov/Medicare/Billing/TherapyServices/index.html):
+    'For CY 2019 this KX modifier threshold amount is $2,040 for PT and SLP services combined, and $2,040 for OT'."""
+    import pytest
+
+    kb = pytest.importorskip("kb")
+    from datetime import date
+
+    p = kb.load(POLICIES).payer("medicare", as_of=date(2019, 6, 3))
+    assert p.threshold("KX", discipline="PT") == 2040 and p.threshold("KX", discipline="OT") == 2040
+    kx = [t for t in p.thresholds() if t.name == "KX"]
+    assert len(kx) == 2 and all(t.evidence == "primary" for t in kx)
+    assert all("cms-therapy-services-2019" in {s.doc for s in t.sources} for t in kx)

@@ -83,6 +83,18 @@ def test_not_a_claim_and_a_missing_extra(monkeypatch, tmp_path):
         list(read_claims({"resourceType": "Patient"}))
     with pytest.raises(InputError, match="not valid JSON"):
         list(read_claims("{nope"))
-    monkeypatch.setitem(sys.modules, "fhir.resources.R4B", None)
+    monkeypatch.setitem(sys.modules, "fhir.resources", None)  # as if the [fhir] extra were not installed
     with pytest.raises(MissingExtra, match=r"payer-policy-kb\[fhir\]"):
         list(read_claims(BUNDLE))
+
+
+def test_k_check_takes_a_claim_file_with_one_visit(k, tmp_path):
+    bundle = json.loads(BUNDLE.read_text())
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(bundle["entry"][2]["resource"]))  # CLM1003 alone, as a Claim resource
+    r = k.check(ClaimSource(one, payer_map=PAYERS))
+    assert r.claim_id == "CLM1003" and r.rules == {"mue.exceeded"}
+    with pytest.raises(InputError, match="holds 4 visits"):
+        k.check(ClaimSource(BUNDLE, payer_map=PAYERS))
+    with pytest.raises(InputError, match="not mapped"):
+        k.check(one)

@@ -85,3 +85,50 @@ def test_kb_changelog_writes_and_checks_the_file(tmp_path, capsys):
     assert main(["changelog", "--policies", str(MINI), "--check", str(target)]) == 1
     assert main(["changelog", "--policies", str(MINI), "-o", str(target)]) == 0
     assert main(["changelog", "--policies", str(MINI), "--check", str(target)]) == 0
+
+
+def test_kb_stale_check_urls_lists_sources_that_do_not_open(tmp_path, capsys):
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self):
+            self.send_response(200 if self.path == "/ok" else 405 if self.path == "/no-head" else 404)
+            self.end_headers()
+
+        def do_GET(self):
+            self.send_response(200 if self.path in ("/ok", "/no-head") else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        tree = tmp_path / "policies"
+        shutil.copytree(MINI, tree)
+        path = tree / "documents.yaml"
+        data = yaml.safe_load(path.read_text())
+        ids = [d["id"] for d in data["documents"]]
+        text = path.read_text()
+        for ident, suffix in zip(ids, ["/ok", "/no-head", "/gone"] + ["/ok"] * len(ids), strict=False):
+            text = text.replace(f"id: {ident}\n", f"id: {ident}\n    url: {base}{suffix}\n", 1)
+        path.write_text(_drop_other_urls(text, base))
+        assert main(["stale", "--policies", str(tree), "--check-urls", "--older-than", "100000", "--json"]) == 1
+        report = json.loads(capsys.readouterr().out)
+        assert report["stale"] == []
+        assert [(d["id"], d["problem"]) for d in report["dead_links"]] == [(ids[2], "HTTP 404 Not Found")]
+        assert main(["stale", "--policies", str(tree), "--check-urls", "--older-than", "100000",
+                     "--format", "markdown"]) == 1
+        md = capsys.readouterr().out
+        assert f"| `{ids[2]}` | {base}/gone | HTTP 404 Not Found |" in md
+    finally:
+        server.shutdown()
+
+
+def _drop_other_urls(text: str, keep: str) -> str:
+    """Only the test server's URLs: the test must not need the internet."""
+    return "\n".join(line for line in text.splitlines()
+                     if not line.strip().startswith("url:") or keep in line) + "\n"

@@ -173,12 +173,16 @@ async def _explain(era: str, claims: str | None) -> list[dict[str, Any]]:
                 result = await session.call_tool("explain_remittance", arguments)
                 assert not result.is_error
                 out.append(result.structured_content)
+            for arguments in ({}, {"payer": "anthem"}, {"payer": "nobody"}):
+                result = await session.call_tool("findings", arguments)
+                assert not result.is_error
+                out.append(result.structured_content)
             return out
 
 
 def test_explain_remittance_names_the_rule_behind_each_denied_line():
     era = (X12 / "medicare.835").read_text()
-    plain, with_claims, invalid, unknown = anyio.run(_explain, era, (X12 / "professional.837").read_text())
+    plain, with_claims, invalid, unknown, *kinds = anyio.run(_explain, era, (X12 / "professional.837").read_text())
     k = kb.load(ROOT / "policies")
     from kb.remit.explain import explain_remittance
 
@@ -189,3 +193,11 @@ def test_explain_remittance_names_the_rule_behind_each_denied_line():
         assert {"ptp.modifier-required", "mue.exceeded"} <= reasons
         assert answer["sources"]
     assert invalid["status"] == "invalid" and unknown["status"] == "no-data"
+    every, for_anthem, no_payer = kinds
+    from kb.check.registry import findings
+
+    assert [f["id"] for f in every["answer"]] == list(findings()) and "remittance" not in every["answer"][0]
+    assert {f["id"]: f["remittance"]["payer"] for f in for_anthem["answer"]} == dict.fromkeys(findings(), "anthem")
+    mue = next(f for f in for_anthem["answer"] if f["id"] == "mue.exceeded")
+    assert mue["remittance"] == k.remittance("mue.exceeded", "anthem").to_dict() and for_anthem["sources"]
+    assert no_payer["status"] == "no-data"

@@ -75,3 +75,21 @@ def test_kb_remit_explain(capsys):
     assert main(["remit", "explain", str(X12 / "professional.837")]) == 2
     assert "not an 835" in capsys.readouterr().err
     assert main(["remit", "explain", str(X12 / "nope.835")]) == 2
+
+
+def test_a_claim_denied_at_the_claim_level_without_service_lines(k):
+    text = (X12 / "medicare.835").read_text()
+    start = text.index("CLP*CLM1003")
+    end = text.index("CLP*CLM1006")
+    claim = text[start:end].split("~\n")
+    kept = [s for s in claim if s.startswith(("CLP", "NM1"))]  # drop SVC/DTM/CAS/REF/LQ: claim-level CAS instead
+    kept.insert(1, "CAS*CO*96*250.00")
+    new = text[:start] + "~\n".join(kept) + "~\n" + text[end:]
+    count = new[new.index("ST*835"):].count("~\n") - 2  # ST..SE inclusive (GE and IEA follow)
+    new = new.replace(new[new.index("SE*"):new.index("~", new.index("SE*"))], f"SE*{count}*0003")
+    e = k.explain_remittance(new)
+    assert e.problems == []  # still a valid 835
+    line = next(ln for ln in e.lines if ln.claim_id == "CLM1003")
+    (adj,) = line.adjustments
+    assert str(adj.adjustment) == "CO-96 $250.00" and adj.reasons  # possible explanations from the codes alone
+    assert not any(r.confirmed for r in adj.reasons)

@@ -54,4 +54,5 @@ def test_oversized_file(tmp_path, monkeypatch):
 
 def test_unsafe_tags_are_refused():
     doc, problems = parse_yaml("a: !!python/object/apply:os.system ['true']\n", "f.yaml")
-    assert doc is None and "could not determine a constructor" in problems[0].message
+    assert doc is None and "the tag !!python/object/apply:os.system is not allowed" in problems[0].message
+    assert (problems[0].line, problems[0].column, problems[0].path) == (1, 4, "a")

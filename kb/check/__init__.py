@@ -31,6 +31,7 @@ from kb.check.engine import Checker, checker_for
 from kb.check.inputs import Line, Visit, read_csv, read_file, to_visit
 from kb.check.registry import Check, FindingKind, checks, findings
 from kb.check.result import CheckResult, Finding, LineResult, VisitError
+from kb.problems import InputError
 
 if TYPE_CHECKING:
     from kb.check.context import RuleBase
@@ -42,7 +43,19 @@ __all__ = [
 
 
 def check_visit(kb: RuleBase, visit: Any) -> CheckResult:
-    """Check one visit: units per line, payment factors and every finding, each with its rule's sources."""
+    """Check one visit: units per line, payment factors and every finding, each with its rule's sources.
+    An X12 837 or FHIR Claim file holding one claim of one date of service is such a visit."""
+    from kb.claims import claim_input
+
+    source = claim_input(visit)
+    if source is not None:
+        items = list(source.visits(kb))
+        if len(items) != 1:
+            raise InputError(f"{source.path} holds {len(items)} visits (claims by date of service); use check_many",
+                             "visit")
+        if isinstance(items[0], VisitError):
+            raise InputError(items[0].message, items[0].field)
+        visit = items[0]
     return checker_for(kb).check(visit)
 
 

@@ -10,13 +10,15 @@ X12 837P/837I and FHIR Claim files are recognised by their content (kb/claims/);
 
 Exit codes: 0 nothing wrong; 1 some visit has an error-severity finding (the payer will deny or reject it);
 2 misuse or unreadable input, including a visit in a batch that could not be checked (the others are still
-checked and reported).
+checked and reported); 130 interrupted (Ctrl-C): the batch stops after the visit in hand, and the report, JSON
+included, is complete for the visits before it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from functools import partial
@@ -97,7 +99,37 @@ def _visits(name: str, args: argparse.Namespace) -> Any:
     return read_file(path)
 
 
+class _Interrupt:
+    """Ctrl-C (SIGINT) stops a batch between two visits, so every record written is whole and the JSON closes;
+    a second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._old: Any = None
+
+    def __enter__(self) -> _Interrupt:
+        try:
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave the signal alone
+            self._old = None
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.hit:
+            raise KeyboardInterrupt
+        self.hit = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    with _Interrupt() as interrupt:
+        return _check(args, interrupt)
+
+
+def _check(args: argparse.Namespace, interrupt: _Interrupt) -> int:
     from kb.cli import open_kb, progress
     from kb.parallel import check_many
 
@@ -127,6 +159,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             if counts["visits"] % PROGRESS_EVERY == 0:
                 elapsed = time.perf_counter() - started
                 progress(f"checked {counts['visits']:,} visits ({counts['visits'] / elapsed:,.0f} visits/s)")
+            if interrupt.hit:
+                break
     except InputError as err:
         if opened:  # the file broke off half-way: close the JSON so what was written still parses
             sys.stdout.write("\n],\n" + json.dumps({"sources": cited, "summary": counts, "error": str(err)},
@@ -136,13 +170,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         if not opened:
             sys.stdout.write('{"results": [')
-        sys.stdout.write("\n],\n" + json.dumps({"sources": dict(sorted(cited.items())), "summary": counts},
-                                                ensure_ascii=False)[1:] + "\n")
+        tail: dict[str, Any] = {"sources": dict(sorted(cited.items())), "summary": counts}
+        if interrupt.hit:
+            tail["interrupted"] = True
+        sys.stdout.write("\n],\n" + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
     else:
         print(f"{counts['visits']:,} visit{'s' if counts['visits'] != 1 else ''} checked: "
               f"{counts['with_errors']:,} with errors, {counts['with_warnings']:,} with warnings only, "
               f"{counts['clean']:,} clean, {counts['not_checked']:,} not checked "
               f"({counts['findings']:,} findings, {elapsed:.2f} s)")
+    if interrupt.hit:
+        sys.stdout.flush()
+        print(f"kb check: interrupted after {counts['visits']:,} visit(s); the report above covers them "
+              "(every record whole)", file=sys.stderr)
+        return 130
     if counts["not_checked"]:
         return 2
     return 1 if counts["with_errors"] else 0

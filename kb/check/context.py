@@ -9,13 +9,13 @@ the code. Nothing here knows a payer, a code number or a modifier by name: it al
 from __future__ import annotations
 
 import copy
-import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kb import units as unit_methods
+from kb.check.notes import ElementMatcher, PreparedNote, compile_element
 from kb.model import (
     CodeRule,
     ModifierRule,
@@ -35,13 +35,13 @@ from kb.rules import SECTIONS, pick
 if TYPE_CHECKING:
     from kb.payer import PayerRules, PayerView
 
-_FLAGS = re.IGNORECASE
-_PLAIN = re.compile(r"^[A-Za-z0-9 ,'/-]+$")  # a pattern with no regex syntax: a plain substring
 
 
 class RuleBase(Protocol):
     """What the checker needs of a knowledge base (kb.KnowledgeBase is one): the checker does not import
     kb/knowledge.py, which builds on the checker."""
+
+    model: dict[str, Any]  # the compiled model (catalogues, payers)
 
     def payers(self) -> list[str]: ...
 
@@ -52,16 +52,15 @@ class RuleBase(Protocol):
 
 @dataclass(frozen=True)
 class DocElement:
-    """One documentation checklist element with its patterns compiled."""
+    """One documentation checklist element with its patterns compiled (kb/check/notes.py)."""
 
     id: str
     element: str
     fix: str
-    patterns: tuple[re.Pattern[str], ...]  # searched case-insensitively
-    words: tuple[str, ...] = ()  # patterns that are plain lower-case text: looked up in the lower-cased note
+    matcher: ElementMatcher
 
-    def found_in(self, note: str, lowered: str) -> bool:
-        return any(w in lowered for w in self.words) or any(p.search(note) for p in self.patterns)
+    def found_in(self, note: PreparedNote) -> bool:
+        return self.matcher.found_in(note)
 
 
 @dataclass
@@ -214,8 +213,7 @@ class Context:
         if rule is not None and rule.documentation:
             facts.docs = tuple(
                 DocElement(d["id"], d["element"], d.get("fix") or f"Add to the note: {d['element']}.",
-                           tuple(re.compile(p, _FLAGS) for p in d["match"] if not _PLAIN.match(p)),
-                           tuple(p.lower() for p in d["match"] if _PLAIN.match(p)))
+                           compile_element(d["match"], d.get("exclude") or (), bool(d.get("future"))))
                 for d in rule.documentation)
         return facts
 

@@ -9,7 +9,6 @@ the policies; the code only knows the rule *types* of the policy format.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kb.check.context import Contexts, RuleBase
@@ -40,7 +39,7 @@ class Checker:
         need them are skipped and named in the result's `skipped`.
         """
         v = to_visit(as_visit_data(visit))
-        return self._run(Run(self.contexts.get(v.payer, v.date, v.state), v))
+        return self._run(Run(self.contexts.get(v.payer, v.date, v.state), v, self.remittance))
 
     def check_many(self, visits: Any) -> Iterator[CheckResult | VisitError]:
         """Check visits one by one; a visit that cannot be checked yields a VisitError and the rest go on."""
@@ -70,11 +69,7 @@ class Checker:
         if skipped:
             first += (" The visit gives billed units but no minutes for its timed lines, so the units are not "
                       f"counted and these checks are skipped: {', '.join(skipped)}.")
-        found = _unique(run.findings)
-        if self.remittance is not None:
-            table = self.remittance
-            found = [replace(f, remittance=table.predict(f.rule, ctx.payer)) for f in found]
-        return CheckResult(payer=ctx.payer, date=visit.date, lines=lines, findings=sort_findings(found),
+        return CheckResult(payer=ctx.payer, date=visit.date, lines=lines, findings=sort_findings(_unique(run.findings)),
                            plan_of_care=visit.plan_of_care, state=visit.state, claim_id=visit.claim_id,
                            method=ctx.method, explanation=(first, *run.counted.steps), skipped=tuple(skipped))
 

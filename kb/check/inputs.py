@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from kb.check.notes import MAX_NOTE_CHARS as NOTE_LIMIT
 from kb.check.result import VisitError
 from kb.problems import InputError
 from kb.yamlfile import parse_yaml
@@ -27,6 +28,7 @@ MAX_UNITS = 200
 MAX_LINES = 200
 MAX_DOLLARS = 10_000_000
 MAX_TEXT = 2_000_000  # bytes of YAML/JSON text for one call
+MAX_NOTE_CHARS = NOTE_LIMIT  # characters of a visit note (kb/check/notes.py: bounds the time the matcher takes)
 PLANS = ("PT", "OT", "SLP")
 
 VISIT_FIELDS = ("claim_id", "payer", "date", "plan_of_care", "state", "ytd_allowed", "note", "lines")
@@ -90,18 +92,21 @@ def to_visit(data: Any) -> Visit:
     if payer is None or payer == "":
         raise InputError("missing: name the payer, e.g. payer: medicare", "payer")
     if not isinstance(payer, str):
-        raise InputError(f"must be a payer id such as 'medicare', not {payer!r}", "payer")
+        raise InputError(f"must be a payer id such as 'medicare', not {_show(payer)}", "payer")
+    payer = _text(payer, "payer", 100)
     day = _date(data.get("date"))
     plan = data.get("plan_of_care")
     if plan is not None and plan not in PLANS:
-        raise InputError(f"must be PT, OT or SLP, not {plan!r}", "plan_of_care")
+        raise InputError(f"must be PT, OT or SLP, not {_show(plan)}", "plan_of_care")
     state = data.get("state")
     if state is not None and (not isinstance(state, str) or not _STATE.match(state)):
-        raise InputError(f"must be a two-letter state code such as 'OH', not {state!r}", "state")
+        raise InputError(f"must be a two-letter state code such as 'OH', not {_show(state)}", "state")
     ytd = _money(data.get("ytd_allowed"), "ytd_allowed")
     note = data.get("note")
     if note is not None and not isinstance(note, str):
         raise InputError(f"must be the text of the visit note, not {_kind(note)}", "note")
+    if note is not None:
+        note = _text(note, "note", MAX_NOTE_CHARS)
     raw_lines = data.get("lines")
     if raw_lines is None:
         raise InputError("missing: a visit needs at least one line (code, minutes, ...)", "lines")
@@ -131,7 +136,7 @@ def _line(raw: Any, i: int) -> Line:
         given = f"{given:05d}"  # YAML reads an unquoted 97112 as a number
     code = given.strip().upper() if isinstance(given, str) else ""
     if not _CODE.match(code):
-        raise InputError(f"{given!r} is not a CPT or HCPCS code (five characters such as 97112 or G0283)",
+        raise InputError(f"{_show(given)} is not a CPT or HCPCS code (five characters such as 97112 or G0283)",
                          f"{where}.code")
     get = raw.get
     minutes = units = assistant = allowed = start = end = None
@@ -167,6 +172,29 @@ def _line(raw: Any, i: int) -> Line:
                 allowed=allowed, start=start, end=end)
 
 
+def _show(value: Any) -> str:
+    """A value for a message: short, and never a conversion that can fail (a 5,000-digit number, a surrogate)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a number of {value.bit_length() * 30103 // 100000 + 1} digits or so"
+    text = ascii(value) if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _text(value: str, field: str, limit: int) -> str:
+    """Text a visit carries: valid Unicode (no lone surrogate, no NUL) and at most `limit` characters."""
+    if len(value) > limit:
+        raise InputError(f"is {len(value):,} characters long; at most {limit:,} are checked (split the note or "
+                         "send the part that documents this visit)", field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"is not valid Unicode text: U+{ord(value[exc.start]):04X} at character {exc.start + 1} "
+                         "is half of a surrogate pair", field) from None
+    if "\x00" in value:
+        raise InputError(f"contains a NUL character (at character {value.index(chr(0)) + 1})", field)
+    return value
+
+
 _KINDS: dict[type, str] = {list: "a list", tuple: "a list", str: "text", dict: "a mapping"}
 
 
@@ -195,7 +223,11 @@ def _claim_id(value: Any) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError(f"must be text or a number, not {_kind(value)}", "claim_id")
-    return str(value)
+    if isinstance(value, int):
+        if abs(value) >= 10**30:
+            raise InputError(f"must be an id of at most 200 characters, not {_show(value)}", "claim_id")
+        return str(value)
+    return _text(value, "claim_id", 200)
 
 
 def _date(value: Any) -> date:
@@ -215,7 +247,7 @@ def _date(value: Any) -> date:
 
 
 def _bad_date(value: Any) -> date:
-    raise InputError(f"{value!r} is not a date of service (write YYYY-MM-DD, e.g. 2026-03-02)", "date")
+    raise InputError(f"{_show(value)} is not a date of service (write YYYY-MM-DD, e.g. 2026-03-02)", "date")
 
 
 def _whole(value: Any, field: str, ceiling: int, what: str) -> int | None:
@@ -227,11 +259,11 @@ def _whole(value: Any, field: str, ceiling: int, what: str) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"must be a whole number of {what}, not {value!r}", field)
+        raise InputError(f"must be a whole number of {what}, not {_show(value)}", field)
     if value < 0:
-        raise InputError(f"must not be negative ({value})", field)
+        raise InputError(f"must not be negative ({_show(value)})", field)
     if value > ceiling:
-        raise InputError(f"{value} {what} is not plausible for one visit (at most {ceiling})", field)
+        raise InputError(f"{_show(value)} {what} is not plausible for one visit (at most {ceiling})", field)
     return value
 
 
@@ -240,11 +272,12 @@ def _money(value: Any, field: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
-        raise InputError(f"must be a dollar amount such as 2350.00, not {value!r}", field)
+        raise InputError(f"must be a dollar amount such as 2350.00, not {_show(value)}", field)
     if value < 0:
-        raise InputError(f"must not be negative ({value})", field)
+        raise InputError(f"must not be negative ({_show(value)})", field)
     if value > MAX_DOLLARS:
-        raise InputError(f"${value:,.2f} is not a plausible amount", field)
+        shown = f"${value:,.2f}" if value < 10**30 else _show(value)
+        raise InputError(f"{shown} is not a plausible amount (at most ${MAX_DOLLARS:,})", field)
     return float(value)
 
 
@@ -256,14 +289,14 @@ def _modifiers(value: Any, field: str) -> tuple[str, ...]:
     elif isinstance(value, list | tuple):
         items = value  # type: ignore[assignment]
     else:
-        raise InputError(f"give modifiers as a list such as [GP, 59], not {value!r}", field)
+        raise InputError(f"give modifiers as a list such as [GP, 59], not {_show(value)}", field)
     out: list[str] = []
     for item in items:
         if isinstance(item, int) and not isinstance(item, bool):
             item = f"{item:02d}"  # YAML reads an unquoted 59 as a number
         mod = item.strip().upper() if isinstance(item, str) else ""
         if not _MODIFIER.match(mod):
-            raise InputError(f"{item!r} is not a modifier (two letters or digits, such as GP or 59)", field)
+            raise InputError(f"{_show(item)} is not a modifier (two letters or digits, such as GP or 59)", field)
         if mod not in out:
             out.append(mod)
     if len(out) > 8:
@@ -279,7 +312,7 @@ def _clock(value: Any, field: str) -> int | None:
         # YAML 1.1 reads an unquoted 09:30 as a base-60 number (570): that is minutes after midnight
         return value
     if not isinstance(value, str) or not _CLOCK.match(value.strip()):
-        raise InputError(f"{value!r} is not a clock time (HH:MM, e.g. 09:30)", field)
+        raise InputError(f"{_show(value)} is not a clock time (HH:MM, e.g. 09:30)", field)
     hours, minutes = value.strip().split(":")
     return int(hours) * 60 + int(minutes)
 

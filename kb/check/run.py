@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from kb.check.context import CodeFacts, Context
 from kb.check.inputs import Line, Visit
@@ -17,6 +18,9 @@ from kb.check.result import Finding
 from kb.model import Rule, Source, Threshold
 from kb.problems import InputError
 from kb.units import Counted
+
+if TYPE_CHECKING:
+    from kb.remit.codes import RemittanceTable
 
 
 def basis(ctx: Context, rule: Rule, section: str, key: str | None = None) -> str:
@@ -69,9 +73,10 @@ def share(total: int, minutes: Sequence[int], unit: int = 15) -> list[int]:
 class Run:
     """One visit being checked: its lines, the facts of its codes under the payer, its units, its findings."""
 
-    def __init__(self, ctx: Context, visit: Visit):
+    def __init__(self, ctx: Context, visit: Visit, remittance: RemittanceTable | None = None):
         self.ctx = ctx
         self.visit = visit
+        self.remittance = remittance  # predicted remittance codes per finding id, carried by each finding
         self.lines = visit.lines
         self.facts: list[CodeFacts | None] = [ctx.code(ln.code) for ln in visit.lines]
         self.findings: list[Finding] = []
@@ -99,9 +104,11 @@ class Run:
 
     def add(self, rule: str, severity: str, lines: Iterable[int], message: str, fix: str,
             sources: tuple[Source, ...] = (), basis: str = "") -> None:
-        """Report a finding (its id declared in kb/check/registry.py by the check that raises it)."""
+        """Report a finding (its id declared in kb/check/registry.py by the check that raises it), with the
+        remittance codes the payer is expected to answer it with."""
+        remit = self.remittance.predict(rule, self.ctx.payer) if self.remittance is not None else None
         self.findings.append(Finding(rule, severity, tuple(sorted(set(lines))), message[:1].upper() + message[1:],
-                                     fix, sources, basis))
+                                     fix, sources, basis, remit))
 
     # -- units ---------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from kb.check.result import CheckResult, VisitError, source_dict
 from kb.model import Source
 
 if TYPE_CHECKING:
-    from kb.knowledge import KnowledgeBase
+    from kb.check.context import RuleBase
 
 
 @lru_cache(maxsize=8192)
@@ -43,7 +43,7 @@ def result_by_id(result: CheckResult | VisitError, cited: dict[str, dict[str, An
     return data
 
 
-def all_sources(kb: KnowledgeBase) -> Iterator[Source]:
+def all_sources(kb: RuleBase) -> Iterator[Source]:
     """Every source the knowledge base can cite in a finding: its payers' rules (every period), their bulk tables,
     and the code catalogue."""
     for payer in kb.payers():

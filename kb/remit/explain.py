@@ -152,6 +152,8 @@ def explain_remittance(k: KnowledgeBase, era: str | Path, claims: Any = None, pa
     declared = findings()
     for claim in remit.claims:
         adjusted = [ln for ln in claim.lines if ln.adjusted or (claim.adjustments and not ln.paid)]
+        if not claim.lines and claim.adjustments:  # adjusted at the claim level only (no service lines sent back)
+            adjusted = [RemitLine("", (), claim.charge, claim.paid, None, None, None, (), (), claim.position)]
         if not adjusted:
             continue
         sent = claimed.get(claim.claim_id)

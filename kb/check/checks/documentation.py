@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kb.check.notes import PreparedNote
 from kb.check.registry import check, finding
 from kb.check.run import Run, basis
 
@@ -16,15 +17,17 @@ def documentation(run: Run) -> None:
     if note is None:
         return
     ctx = run.ctx
-    lowered = note.lower()
+    prepared: PreparedNote | None = None  # prepared once, for the first code with a checklist
     for code, ix in run.by_code.items():
         f = run.code_facts[code]
         if not f.docs:
             continue
         rule = f.rule
         assert rule is not None
+        if prepared is None:
+            prepared = PreparedNote(note)
         for element in f.docs:
-            if not element.found_in(note, lowered):
+            if not element.found_in(prepared):
                 run.add("documentation.missing-element", "warning", ix,
                         f"the note does not show, for {code}: {element.element}.", element.fix, rule.sources,
                         basis(ctx, rule, "code_rules", f"{code} documentation.{element.id}"))

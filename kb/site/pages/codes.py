@@ -231,10 +231,11 @@ class CodePage:
     def describe(self, section: str, r: dict[str, Any]) -> str:
         ctx = self.ctx
         if section == "code_rules":
-            flags = code_rule_flags(r)
-            if r.get("documentation"):
-                flags.append("the note must show: " + "; ".join(md(d["element"]) for d in r["documentation"]))
-            return "; ".join(flags) or "—"
+            text = "; ".join(code_rule_flags(r))
+            if r.get("documentation"):  # a checklist reads as a list, not as one run-on line
+                items = "".join(f"<li>{md(d['element'])}</li>" for d in r["documentation"])
+                text += ("<br>" if text else "") + f'the note must show:<ul class="kb-checklist">{items}</ul>'
+            return text or "—"
         if section == "mues":
             return f"at most {r['value']} units a day; MAI {md(MAI.get(r['mai'], r['mai']))}"
         if section == "ptp_edits":

@@ -1,0 +1,366 @@
+"""Which documentation checklist elements a treatment note shows.
+
+A note is prepared once per visit: Unicode-normalised, clinical shorthand expanded from a data table
+(kb/check/note_lexicon.yaml: "LOB" reads "LOB [loss of balance]", "24'" reads "24' [24 min]"), cut into clauses,
+and marked where a mention is denied ("no cueing needed", "perturbation training not performed") or only planned
+or wished for ("will attempt next session", a SOAP plan section, a goal). A checklist element (its patterns are
+data in the policies) is shown when one of its patterns matches a mention that is neither denied nor, unless the
+element is about the future (a goal), planned. A match that starts with the denying word itself ("no loss of
+balance") is not denied: the pattern asked for it.
+
+Why rules of our own rather than medspaCy's ConText or negspacy: both need spaCy (a few hundred megabytes with a
+model) and take milliseconds per note, where the checker spends about a hundred microseconds on a whole visit; the
+NegEx-style triggers they use fit in a small table here. The lexicon is literal words, looked up token by token.
+The policy's patterns run in RE2 (google-re2), whose matching time is linear in the note's length whatever the
+pattern: no policy can make a note hang the checker. Notes are limited to MAX_NOTE_CHARS characters
+(kb/check/inputs.py enforces it).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import re2
+import yaml
+
+from kb.problems import KBError
+
+MAX_NOTE_CHARS = 50_000  # a long treatment note is a few thousand characters; this bounds the time per visit
+_SCOPE_CHARS = 240  # a trigger never reaches further than this, however long its clause
+_LEXICON = Path(__file__).with_name("note_lexicon.yaml")
+_MASK = "\x1f"  # stands in for a denied or planned character in the text the fast search reads
+
+
+class PatternError(KBError):
+    """A documentation pattern RE2 cannot run (lookarounds and backreferences have no linear-time match)."""
+
+
+def _options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every rejected pattern on stderr
+    return options
+
+
+_OPTIONS = _options()
+
+
+def _re2(pattern: str) -> Any:
+    return re2.compile(pattern.encode("utf-8"), _OPTIONS)
+
+
+def re2_problem(pattern: str) -> str | None:
+    """Why RE2 cannot compile `pattern` (None when it can)."""
+    try:
+        _re2(pattern)
+    except re2.error as exc:
+        why = exc.args[0] if exc.args else ""
+        return (why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)) or "invalid pattern"
+    except (TypeError, ValueError, UnicodeError) as exc:  # e.g. a lone surrogate in the pattern
+        return str(exc) or "invalid pattern"
+    return None
+
+
+def compile_any(patterns: Iterable[str]) -> Any:
+    """One RE2 program (over UTF-8 bytes) matching any of `patterns`, case-insensitively."""
+    patterns = list(patterns)
+    bad = [(p, why) for p in patterns if (why := re2_problem(p)) is not None]
+    if bad:
+        raise PatternError("; ".join(f"pattern {p!r}: {why}" for p, why in bad))
+    body = "|".join(f"(?:{p})" for p in patterns) if patterns else "\\b\\B"  # no pattern: never matches
+    return _re2("(?i)" + body)
+
+
+# A token: "1:1", a word with its inner / ' + - ("w/o", "s/p", "re-ed", "5xSTS"), or a sign that means a word;
+# each with the gap before it, so `findall` (several times faster than `finditer`) gives the positions too. Every
+# character is in a gap or starts a token, so the positions cannot drift.
+_TOKEN = re.compile(r"\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-")
+_GAP_TOKEN = re.compile(r"((?:[^\w:↑↓→≥-]|_)*)(\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-)")
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) of every token of `text`."""
+    out = []
+    pos = 0
+    for gap, token in _GAP_TOKEN.findall(text):
+        pos += len(gap)
+        end = pos + len(token)
+        out.append((pos, end, token))
+        pos = end
+    return out
+# Where a clause ends (the lexicon's terminator words end one too).
+_HEADING = re.compile(r"(?m)^[ \t]*([a-z]+)[ \t]*:")
+_BOUNDARY = re.compile(r"[\n;|!?,()\[\]]|\.(?=\s|$)|\s[–—-]\s")
+# Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'").
+_PRIME = re.compile(r"['′]")  # found first, then the number before it is read: linear whatever the text
+_NUMBER_BEFORE = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*\Z")
+_DISTANCE_AFTER = re.compile(r"\s*(?:x\s*\d|ft\b|feet\b)")
+_DISTANCE_BEFORE = ("amb", "ambulat", "walk", "gait", "ft", "distance")
+_INVISIBLE = {"Cf", "Cs", "Co", "Cn"}  # zero-width, bidi controls, surrogates, private use, unassigned
+_KINDS = ("negation_before", "negation_after", "hypothetical_before", "hypothetical_after", "terminators")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The note language of kb/check/note_lexicon.yaml, as look-up tables of word sequences."""
+
+    phrases: dict[str, tuple[tuple[str, str], ...]]  # lower-cased words -> (kind, expansion or "")
+    cased: dict[str, str]  # shorthand matched only as written -> expansion
+    longest: dict[str, int]  # first word (lower case) -> most words of a phrase starting with it
+    cased_first: frozenset[str]  # first words (lower case) of the shorthand matched only as written
+    sections: dict[str, str]
+    window: int
+
+
+def _key(text: str) -> str:
+    return " ".join(t.lower() for t in _TOKEN.findall(text))
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The shipped lexicon (read once)."""
+    data = yaml.safe_load(_LEXICON.read_text(encoding="utf-8"))
+    phrases: dict[str, list[tuple[str, str]]] = {}
+    for short, meaning in data["abbreviations"].items():
+        phrases.setdefault(_key(str(short)), []).append(("abbreviation", str(meaning)))
+    for kind in _KINDS:
+        for phrase in data[kind]:
+            phrases.setdefault(_key(str(phrase)), []).append((kind, ""))
+    cased = {str(k): str(v) for k, v in data["cased_abbreviations"].items()}
+    longest: dict[str, int] = {}
+    for key in [*phrases, *(_key(c) for c in cased)]:
+        words = key.split(" ")
+        longest[words[0]] = max(longest.get(words[0], 1), len(words))
+    cased_first = frozenset(_key(c).split(" ")[0] for c in cased)
+    return Lexicon({k: tuple(v) for k, v in phrases.items() if k}, cased, longest, cased_first,
+                   {str(k).lower(): str(v) for k, v in data["sections"].items()}, int(data["negation_window"]))
+
+
+def _normalise(note: str) -> str:
+    text = unicodedata.normalize("NFKC", note)
+    if not text.isascii() and any(unicodedata.category(c) in _INVISIBLE for c in text if not c.isascii()):
+        text = "".join(c for c in text if c.isascii() or unicodedata.category(c) not in _INVISIBLE)
+    return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+
+
+def _primes(text: str) -> list[tuple[int, str]]:
+    """Numbers written with a prime that mean minutes ("24'"), as (end, "24 min"); distances are left out."""
+    out = []
+    for m in _PRIME.finditer(text):
+        end = m.end()
+        if text[end:end + 1] in ("'", "′"):
+            continue  # a double prime (seconds or inches)
+        number = _NUMBER_BEFORE.search(text, max(0, m.start() - 8), m.start())
+        if number is None or (number.start() > 0 and text[number.start() - 1].isdigit()):
+            continue
+        before = text[max(0, number.start() - 14):number.start()].lower()
+        if float(number.group(1)) > 120 or _DISTANCE_AFTER.match(text, end) \
+                or any(w in before for w in _DISTANCE_BEFORE):
+            continue
+        out.append((end, f"{number.group(1)} min"))
+    return out
+
+
+class PreparedNote:
+    """A note ready for the checklist patterns, as UTF-8 for RE2: the expanded text (`full`), the same with denied
+    characters masked (`undenied`) and with denied or planned ones masked (`affirmed`), and per byte of `full`
+    whether a mention starting there is denied (`negated`) or planned (`planned`)."""
+
+    __slots__ = ("affirmed", "full", "negated", "planned", "undenied")
+
+    def __init__(self, note: str, lex: Lexicon | None = None):
+        lex = lex or lexicon()
+        text = _normalise(note)
+        low = text.lower()
+        if len(low) != len(text):  # a few characters lower-case to two ("İ"): keep positions exact
+            low = "".join(c.lower()[:1] for c in text)
+        tokens = _tokens(low)  # lower-cased words
+        inserts: list[tuple[int, str]] = []  # (position, expansion) in `text`
+        triggers: list[tuple[int, int, str, int, int]] = []  # (start, end, kind, first token, last token)
+        ends = {m.start() for m in _BOUNDARY.finditer(text)}
+        n_tok = len(tokens)
+        longest, phrases, cased_map, cased_first = lex.longest, lex.phrases, lex.cased, lex.cased_first
+        expanded_to = -1  # the end of the last expanded shorthand: "wt shifting" is not expanded again as "wt"
+        for i, (_, _, lower) in enumerate(tokens):
+            most = longest.get(lower)
+            if most is None:  # most words start no phrase
+                continue
+            for size in range(min(most, n_tok - i), 0, -1):
+                words = tokens[i:i + size]
+                if size > 1 and any(text[words[k][1]:words[k + 1][0]] not in (" ", "  ", "\t")
+                                    for k in range(size - 1)):
+                    continue  # the words of a phrase stand together on one line
+                start, end = words[0][0], words[-1][1]
+                found = phrases.get(" ".join(w[2] for w in words) if size > 1 else lower, ())
+                cased = None
+                if lower in cased_first:
+                    cased = cased_map.get(" ".join(text[a:b] for a, b, _ in words) if size > 1 else text[start:end])
+                if not found and cased is None:
+                    continue
+                meaning = cased if cased is not None else next((m for k, m in found if k == "abbreviation"), None)
+                if meaning is not None and start >= expanded_to:
+                    inserts.append((end, meaning))
+                    expanded_to = end
+                for kind, _ in found:
+                    if kind == "terminators":
+                        ends.add(start)
+                    elif kind != "abbreviation":
+                        triggers.append((start, end, kind, i, i + size - 1))
+        inserts += _primes(text)
+        # A plan heading ("P:", "Plan:") at the start of a line makes its line a plan.
+        plan_spans: list[tuple[int, int]] = []
+        for m in _HEADING.finditer(low):
+            if lex.sections.get(m.group(1)) == "plan":
+                line_end = text.find("\n", m.start())
+                plan_spans.append((m.start(1), len(text) if line_end < 0 else line_end))
+
+        clause_ends = sorted(ends | {len(text)})
+        negated: list[tuple[int, int]] = []
+        planned: list[tuple[int, int]] = list(plan_spans)
+        for start, end, kind, first_tok, last_tok in triggers:
+            k = bisect_left(clause_ends, start)
+            clause_end = clause_ends[k] if k < len(clause_ends) else len(text)
+            clause_start = clause_ends[k - 1] + 1 if k > 0 else 0
+            if kind == "negation_after" and text[start] == ":" and text[end:clause_end].strip():
+                continue  # "One-on-one: No" denies its field; "LTG: no falls" is a goal, not a denial
+            window = lex.window if kind.startswith("negation") else n_tok
+            if kind.endswith("before"):
+                reach = tokens[min(last_tok + window, n_tok - 1)][1]
+                span = (end, min(clause_end, end + _SCOPE_CHARS, reach))
+            else:
+                reach = tokens[max(first_tok - window, 0)][0]
+                span = (max(clause_start, start - _SCOPE_CHARS, reach), start)
+            (negated if kind.startswith("negation") else planned).append(span)
+
+        # The expanded text; an expansion is denied or planned as the shorthand before it is.
+        pieces: list[str] = []
+        at: list[int] = []  # insertion points in `text`
+        shift = [0]  # characters inserted at or before each of them
+        last = 0
+        for pos, meaning in sorted(inserts):
+            extra = f" [{meaning}]"
+            pieces += [text[last:pos], extra]
+            at.append(pos)
+            shift.append(shift[-1] + len(extra))
+            last = pos
+        pieces.append(text[last:])
+        expanded = "".join(pieces)
+
+        def moved(p: int) -> int:
+            return p + shift[bisect_right(at, p)]
+
+        neg_chars = _merge([(moved(a), moved(b)) for a, b in negated if b > a])
+        plan_chars = _merge([(moved(a), moved(b)) for a, b in planned if b > a])
+        self.full = expanded.encode("utf-8", "replace")
+        self.undenied = _masked(expanded, neg_chars).encode("utf-8", "replace")
+        self.affirmed = _masked(expanded, _merge(neg_chars + plan_chars)).encode("utf-8", "replace")
+        self.negated = _byte_mask(expanded, neg_chars, len(self.full))
+        self.planned = _byte_mask(expanded, plan_chars, len(self.full))
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    pieces, last = [], 0
+    for a, b in spans:
+        pieces.append(text[last:a])
+        pieces.append(_MASK * (b - a))
+        last = b
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _byte_mask(text: str, spans: list[tuple[int, int]], size: int) -> bytearray:
+    """Per byte of text's UTF-8, 1 inside the character spans."""
+    mask = bytearray(size + 1)
+    ascii_text = text.isascii()
+    pos_char, pos_byte = 0, 0
+    for a, b in spans:
+        if ascii_text:
+            ba, bb = a, b
+        else:  # walk forward once over the text: linear in its length
+            pos_byte += len(text[pos_char:a].encode("utf-8", "replace"))
+            ba = pos_byte
+            bb = ba + len(text[a:b].encode("utf-8", "replace"))
+            pos_char, pos_byte = b, bb
+        mask[ba:bb] = b"\x01" * (bb - ba)
+    return mask
+
+
+@dataclass(frozen=True)
+class ElementMatcher:
+    """The patterns of one checklist element, compiled for RE2."""
+
+    pattern: Any
+    exclude: Any | None = None  # a match inside a match of these does not count ("Goals: see POC", "pain 4/10")
+    future: bool = False  # a goal: planned mentions count (denied ones still do not)
+
+    def found_in(self, note: PreparedNote) -> bool:
+        """Whether the note shows the element: some match is neither excluded, denied nor (unless future) planned."""
+        # Fast path: one search of the text with denied (and planned) characters masked.
+        if self._search(note.undenied if self.future else note.affirmed):
+            return True
+        # A match that starts on a word that is not masked but runs into masked text ("no loss of balance").
+        full, negated, planned = note.full, note.negated, note.planned
+        excluded: _Spans | None = None
+        for m in self.pattern.finditer(full):
+            s, e = m.span()
+            if e == s or negated[s] or (not self.future and planned[s]):
+                continue
+            if self.exclude is not None:
+                if excluded is None:
+                    excluded = _Spans(self.exclude, full)
+                if excluded.covers(s, e):
+                    continue
+            return True
+        return False
+
+    def _search(self, text: bytes) -> bool:
+        m = self.pattern.search(text)
+        if m is None or self.exclude is None:
+            return m is not None
+        excluded = _Spans(self.exclude, text)
+        while m is not None:
+            s, e = m.span()
+            if not excluded.covers(s, e):
+                return True
+            m = self.pattern.search(text, max(e, s + 1))
+        return False
+
+
+class _Spans:
+    """The matches of an exclude pattern in a text, for "is this match inside one of them" in O(log n)."""
+
+    def __init__(self, pattern: Any, text: bytes):
+        self.spans = [m.span() for m in pattern.finditer(text)]  # in order, not overlapping
+        self.starts = [a for a, _ in self.spans]
+
+    def covers(self, s: int, e: int) -> bool:
+        k = bisect_right(self.starts, s) - 1
+        return k >= 0 and e <= self.spans[k][1]
+
+
+def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: bool = False) -> ElementMatcher:
+    """An element's matcher from its policy data (`match`, `exclude`, `future`)."""
+    return ElementMatcher(compile_any(match), compile_any(exclude) if exclude else None, bool(future))
+
+
+def prepare(note: str) -> PreparedNote:
+    """A note ready for `ElementMatcher.found_in`."""
+    return PreparedNote(note)

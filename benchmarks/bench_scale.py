@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_check import synthetic_visits  # noqa: E402
+from bench_check import synthetic_visits, to_csv  # noqa: E402
 from bench_core import CMS_PTP_ROWS, synthetic_rows, write_cms_text  # noqa: E402
 
 import kb  # noqa: E402
@@ -249,6 +249,26 @@ def run_workers(visits_n: int, runs: int) -> None:
     report(f"CPU efficiency of {n} processes (CPU 1 / CPU {n})", spread(eff))
     report("speed-up on n free cores (model: n × efficiency)",
            ", ".join(f"{m}: {m * statistics.median(eff):.1f}×" for m in (2, 4, 8, 16)))
+    # the command line: workers render the JSON, the parent only writes it
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / "kb-bench-visits.csv"
+    path.write_text(to_csv(visits), encoding="utf-8")
+    cli_wall: dict[int, list[float]] = {1: [], n: []}
+    cli_cpu: dict[int, list[float]] = {1: [], n: []}
+    for _ in range(runs):
+        for w in (1, n):
+            kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "kb", "check", str(path), "--json", "--jobs", str(w), "--policies",
+                            str(ROOT / "policies")], stdout=subprocess.DEVNULL, check=False)
+            cli_wall[w].append(time.perf_counter() - start)
+            kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cli_cpu[w].append(sum(getattr(kids1, f) - getattr(kids0, f) for f in ("ru_utime", "ru_stime")))
+    report(f"kb check --json, speed-up (wall --jobs 1 / --jobs {n})",
+           spread([a / b for a, b in zip(cli_wall[1], cli_wall[n], strict=True)]))
+    cli_eff = [a / b for a, b in zip(cli_cpu[1], cli_cpu[n], strict=True)]
+    report(f"kb check --json, CPU efficiency (CPU --jobs 1 / --jobs {n})", spread(cli_eff))
+    report("  speed-up on n free cores (model)", ", ".join(f"{m}: {m * statistics.median(cli_eff):.1f}×"
+                                                          for m in (2, 4, 8, 16)))
 
 
 def write_parquet(k: kb.KnowledgeBase, n: int, path: Path) -> int:

@@ -22,6 +22,7 @@ NODE_KINDS = {
     "modifier": "a modifier of the catalogue (modifier:GP): meaning, modifier_kind, ...",
     "method": "a unit-counting method (method:cms-total-time): name, summary, ...",
     "threshold": "a dollar threshold by name (threshold:KX); its amounts are on the sets_threshold edges",
+    "episode": "a rule over several visits by type (episode:progress-report); its terms are on the edges to it",
 }
 
 # edge kinds, by section (and rule type where one section yields several kinds)
@@ -40,7 +41,14 @@ EDGE_KINDS = {
     "limits_per_date": "payer -> code (visit_rules: max-per-date)",
     "no_shared_time": "code -> code (visit_rules: no-shared-time)",
     "may_share_time": "payer -> code (visit_rules: may-share-time)",
+    "limits_per_days": "payer -> code (visit_rules: max-per-days, e.g. one evaluation in 180 days)",
+    "limits_visits_per_year": "payer -> code, or payer -> episode:max-visits-per-year when it counts every code",
+    "tracks_episode": "payer -> episode (visit_rules: progress-report, certification, certification-by-order, "
+                      "recertification)",
 }
+# visit-rule types whose rules select codes, and the edge kind each becomes
+_CODE_VISIT_RULES = {"max-per-date": "limits_per_date", "may-share-time": "may_share_time",
+                     "max-per-days": "limits_per_days", "max-visits-per-year": "limits_visits_per_year"}
 _RULE_META = ("evidence", "notes", "declared_by", "inherited", "jurisdiction")
 
 
@@ -127,10 +135,14 @@ def _payer_edges(g: nx.MultiDiGraph, payer: str, data: dict[str, Any]) -> None:
                 for b in r["with_codes"]:
                     if a != b:
                         add(node_id("code", a), node_id("code", b), r, "no_shared_time", suffix=f"|{a}|{b}", **extra)
-        else:
-            kind = "limits_per_date" if r["type"] == "max-per-date" else "may_share_time"
+        elif r["type"] in _CODE_VISIT_RULES and r.get("applies_to_codes"):
             for code in r["applies_to_codes"]:
-                add(p, node_id("code", code), r, kind, suffix=f"|{code}", **extra)
+                add(p, node_id("code", code), r, _CODE_VISIT_RULES[r["type"]], suffix=f"|{code}", **extra)
+        else:  # a rule over the episode as a whole (no codes selected)
+            episode = node_id("episode", r["type"])
+            kind = _CODE_VISIT_RULES.get(r["type"], "tracks_episode")
+            add(p, episode, r, kind, days=r.get("days"), treatment_days=r.get("treatment_days"), **extra)
+            g.nodes[episode]["kind"] = "episode"
 
 
 def _modifier_edges(add, p: str, r: dict[str, Any]) -> None:

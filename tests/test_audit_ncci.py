@@ -136,6 +136,7 @@ def test_every_ptp_row_names_the_cms_table_and_dates_its_start_honestly():
 # read through andrewallenbruce/northstar inst/extdata/pins/ncci_mue_prac/20240621T043546Z-292b9/ncci_mue_prac.qs;
 # the MAI-3 values agree with the 2026-04-01 table (tejitpabari99/hospital-bill-checker src/lib/data/mue.json).
 MUE_2024Q3 = {
+    "92608": (4, 3), "92605": (0, 3), "98975": (1, 2), "98981": (3, 3), "96125": (2, 3),  # SLP, RTM: 2024 only
     "97010": (0, 3), "97012": (1, 3), "97014": (0, 3), "97035": (2, 3), "97036": (3, 3), "97113": (6, 3),
     "97129": (1, 2), "97130": (7, 3), "97755": (8, 3), "97760": (6, 3), "97763": (6, 3), "97165": (1, 2),
     "97168": (1, 2), "97598": (8, 3), "97610": (1, 2), "92507": (1, 3), "92521": (1, 2), "92610": (1, 2),
@@ -145,7 +146,9 @@ MUE_2024Q3 = {
 
 def test_every_catalogue_code_has_its_mue(k):
     catalogue = yaml.safe_load(CODES.read_text(encoding="utf-8"))["codes"]
-    codes = [c["code"] for c in catalogue if str(c.get("effective_to") or "9999") >= "2024-07-01"]  # in the 2024 table
+    day = "2024-07-01"  # the codes in force on the day of the table we read
+    codes = [c["code"] for c in catalogue
+             if str(c.get("effective_to") or "9999") >= day and str(c.get("effective_from") or "") <= day]
     mues = {m["code"] for m in expanded(MEDICARE)["mues"]}
     assert set(codes) <= mues
     p = on(k, "2026-03-02")

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from kb.check.values import parse_day
 from kb.model import Source, VisitRule
 from kb.problems import InputError
 
@@ -141,12 +142,12 @@ def parse_episode(data: Any, field: str = "episode") -> Episode | None:
                              "visits_this_year and allowed_this_year)", f"{field}.visits")
         earlier = tuple(_earlier(v, f"{field}.visits[{i}]") for i, v in enumerate(visits))
     return Episode(
-        start_of_care=_day(get("start_of_care"), f"{field}.start_of_care"),
-        certified_on=_day(get("certified_on"), f"{field}.certified_on"),
-        certified_through=_day(get("certified_through"), f"{field}.certified_through"),
+        start_of_care=parse_day(get("start_of_care"), f"{field}.start_of_care"),
+        certified_on=parse_day(get("certified_on"), f"{field}.certified_on"),
+        certified_through=parse_day(get("certified_through"), f"{field}.certified_through"),
         order_on_file=_flag(get("order_on_file"), f"{field}.order_on_file"),
-        plan_sent_on=_day(get("plan_sent_on"), f"{field}.plan_sent_on"),
-        last_progress_report=_day(get("last_progress_report"), f"{field}.last_progress_report"),
+        plan_sent_on=parse_day(get("plan_sent_on"), f"{field}.plan_sent_on"),
+        last_progress_report=parse_day(get("last_progress_report"), f"{field}.last_progress_report"),
         progress_report_today=bool(_flag(get("progress_report_today"), f"{field}.progress_report_today")),
         treatment_days_since_report=_count(get("treatment_days_since_report"),
                                            f"{field}.treatment_days_since_report"),
@@ -162,7 +163,7 @@ def _earlier(raw: Any, where: str) -> EarlierVisit:
     if unknown:
         raise InputError(f"unknown field {unknown[0]!r}; an earlier visit has {', '.join(EPISODE_VISIT_FIELDS)}",
                          f"{where}.{unknown[0]}")
-    day = _day(raw.get("date"), f"{where}.date")
+    day = parse_day(raw.get("date"), f"{where}.date")
     if day is None:
         raise InputError("missing: the earlier visit's date (YYYY-MM-DD)", f"{where}.date")
     codes = raw.get("codes") or []
@@ -181,21 +182,6 @@ def _earlier(raw: Any, where: str) -> EarlierVisit:
     return EarlierVisit(date=day, codes=tuple(out), plan_of_care=plan,
                         allowed=_amount(raw.get("allowed"), f"{where}.allowed"),
                         progress_report=bool(_flag(raw.get("progress_report"), f"{where}.progress_report")))
-
-
-def _day(value: Any, field: str) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise InputError(f"{value!r} is not a date (write YYYY-MM-DD)", field)
 
 
 def _flag(value: Any, field: str) -> bool | None:

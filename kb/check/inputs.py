@@ -14,13 +14,16 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from kb.check.episode import Episode, parse_episode
 from kb.check.notes import MAX_NOTE_CHARS as NOTE_LIMIT
 from kb.check.result import VisitError
+from kb.check.values import parse_day
+from kb.check.values import scalar as _scalar
+from kb.check.values import show as _show
 from kb.problems import InputError
 from kb.yamlfile import parse_yaml
 
@@ -175,14 +178,6 @@ def _line(raw: Any, i: int) -> Line:
                 allowed=allowed, start=start, end=end)
 
 
-def _show(value: Any) -> str:
-    """A value for a message: short, and never a conversion that can fail (a 5,000-digit number, a surrogate)."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
-        return f"a number of {value.bit_length() * 30103 // 100000 + 1} digits or so"
-    text = ascii(value) if isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _text(value: str, field: str, limit: int) -> str:
     """Text a visit carries: valid Unicode (no lone surrogate, no NUL) and at most `limit` characters."""
     if len(value) > limit:
@@ -205,21 +200,6 @@ def _kind(value: Any) -> str:
     return _KINDS.get(type(value), repr(value))
 
 
-def _scalar(value: Any) -> Any:
-    """A numpy or Arrow scalar (what a dataframe hands over) as the plain Python value it holds; a missing
-    value (NaN, pandas' NA, an Arrow null) as None."""
-    module = type(value).__module__
-    if module.startswith("numpy"):
-        value = value.item()  # numpy.int64(20) -> 20, numpy.float64(nan) -> nan
-    elif module.startswith("pyarrow"):
-        value = value.as_py()  # an Arrow null -> None
-    elif module.startswith("pandas") and type(value).__name__ in ("NAType", "NaTType"):
-        return None
-    if isinstance(value, float) and value != value:  # NaN: how dataframes write an empty number cell
-        return None
-    return value
-
-
 def _claim_id(value: Any) -> str | None:
     value = _scalar(value)
     if value is None or value == "":
@@ -234,23 +214,10 @@ def _claim_id(value: Any) -> str | None:
 
 
 def _date(value: Any) -> date:
-    value = _scalar(value)
-    if value is None or value == "":
+    day = parse_day(value, "date", "a date of service")
+    if day is None:
         raise InputError("missing: the date of service (YYYY-MM-DD)", "date")
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip()) if len(value.strip()) == 10 else _bad_date(value)
-        except ValueError:
-            _bad_date(value)
-    return _bad_date(value)
-
-
-def _bad_date(value: Any) -> date:
-    raise InputError(f"{_show(value)} is not a date of service (write YYYY-MM-DD, e.g. 2026-03-02)", "date")
+    return day
 
 
 def _whole(value: Any, field: str, ceiling: int, what: str) -> int | None:

@@ -82,12 +82,20 @@ def test_a_payer_extending_medicare_inherits_the_periods(k):
 
 
 @pytest.mark.parametrize("payer", ["texas-medicaid", "ohio-medicaid", "florida-medicaid", "tricare"])
-def test_a_payer_without_telehealth_rules_says_it_has_no_data(k, payer):
+def test_a_payer_without_telehealth_rules_is_not_checked_for_them(k, payer):
     """Medicaid programs and TRICARE remove Medicare's statutory periods; their own rules are not encoded."""
     r = k.check({**visit("2019-06-03", "95", payer=payer), "state": {"texas-medicaid": "TX", "ohio-medicaid": "OH",
                                                                      "florida-medicaid": "FL"}.get(payer)})
-    assert "telehealth.not-covered" not in r.rules
-    assert "telehealth.no-data" in r.rules
+    assert not {"telehealth.not-covered", "telehealth.no-data"} & r.rules
+
+
+def test_a_telehealth_line_no_rule_covers_says_so_with_sources(k):
+    """Medicare's rule covers therapy lines (always-therapy codes, or any line with GP/GO/GN): a chiropractic
+    manipulation billed with 95 is outside it, so the checker says it has no telehealth data for the line."""
+    r = k.check({"payer": "medicare", "date": "2026-03-02",
+                 "lines": [{"code": "98940", "modifiers": ["95"]}]})
+    f = next(f for f in r.findings if f.rule == "telehealth.no-data")
+    assert f.severity == "info" and f.sources and "telehealth-therapists" in f.basis
 
 
 @pytest.mark.parametrize("bad", ["2", "AB", "100", -1, 3.5])

@@ -172,6 +172,7 @@ class Context:
             m for m, e in catalogue.modifiers.items() if e.get("kind") == "telehealth") | {
             m for r in tele for m in r.modifiers}
         self.telehealth_places = frozenset(p for r in tele for p in r.places_of_service)
+        self.telehealth_rules: list[ModifierRule] = tele  # every period, for telehealth.no-data's sources
         thresholds: list[Threshold] = view.thresholds()
         self.thresholds: dict[tuple[str, str], Threshold] = {(t.name, t.group): t for t in thresholds}
         used = {r.threshold for r in self.modifier_rules if r.type == "threshold"}

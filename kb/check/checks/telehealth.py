@@ -19,8 +19,8 @@ from kb.model import ModifierRule
             "A line is furnished via telehealth (modifier 95, or place of service 02/10) on a date the payer does "
             "not pay the service via telehealth."),
     finding("telehealth.no-data", "info",
-            "A line is furnished via telehealth but the knowledge base holds no telehealth rule of the payer for "
-            "its code on the date, so whether it is paid so is not checked."),
+            "A line is furnished via telehealth but none of the payer's telehealth rules covers its code on the "
+            "date, so whether it is paid so is not checked."),
 ))
 def telehealth(run: Run) -> None:
     """Each telehealth line against the payer's telehealth rule in force on the date of service."""
@@ -54,9 +54,14 @@ def telehealth(run: Run) -> None:
                 "of service where it was given; a service furnished via telehealth on this date is not paid by this "
                 "payer.",
                 rule.sources, basis(ctx, rule, "modifier_rules"))
-    if unknown:
+    if unknown and ctx.telehealth_rules:  # a payer without telehealth rules at any date is not checked for them
+        day = run.visit.date
+        near = [r for r in ctx.telehealth_rules if r.effective_from is None or r.effective_from <= day] or \
+            ctx.telehealth_rules[:1]
+        sources = tuple(dict.fromkeys(s for s in near[-1].sources))
         run.add("telehealth.no-data", "info", unknown,
                 f"{listing([run.lines[k].code for k in unknown])} {'is' if len(unknown) == 1 else 'are'} billed as "
                 f"furnished via telehealth, but the knowledge base holds no telehealth rule of {ctx.name} for "
                 f"{'it' if len(unknown) == 1 else 'them'} on {run.visit.date.isoformat()}: not checked.",
-                "Check the payer's telehealth policy for the date of service.", (), f"{ctx.payer} telehealth")
+                "Check the payer's telehealth policy for the date of service.", sources,
+                basis(ctx, near[-1], "modifier_rules"))

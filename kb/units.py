@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import chain, combinations, permutations, product
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,10 @@ class Allocations:
         return False
 
     def _cut_allows(self, j: int, billed: Mapping[str, int], tied: set[str]) -> bool:
-        """Whether j contested units among the capped codes can leave the billed units after the daily cap."""
+        """Whether j contested units among the capped codes can leave the billed units after the daily cap.
+
+        The cap cuts the codes with the fewest minutes first; among codes with the same minutes the order is the
+        clinician's choice (no source ranks them), so a group of equal minutes may be cut in any order."""
         if not self.cut:
             return j == 0
         base = self.base
@@ -100,40 +103,72 @@ class Allocations:
         over = max(0, sum(base[c] for c in self.cut) + j - cap)
         states = {0}  # how many contested units the codes so far took
         before = 0  # their base units
-        for c in self.cut:
-            nxt = set()
+        for group in self._cut_groups():
+            nxt: set[int] = set()
             for s in states:
-                left = max(0, over - before - s)  # units the cut still removes when it reaches this code
-                for d in ((0, 1) if c in tied else (0,)):
-                    if s + d > j:
-                        continue
-                    if c in billed and self._ccap(c, max(0, base[c] + d - left)) != billed[c]:
-                        continue
-                    nxt.add(s + d)
+                left = max(0, over - before - s)  # units the cut still removes when it reaches this group
+                nxt.update(s + t for t in self._group_takes(group, left, j - s, billed, tied))
             if not nxt:
                 return False
             states = nxt
-            before += base[c]
+            before += sum(base[c] for c in group)
         return j in states
+
+    def _cut_groups(self) -> list[tuple[str, ...]]:
+        """The cut order as groups of codes with the same minutes."""
+        groups: list[list[str]] = []
+        for c in self.cut:
+            if groups and self.timed[groups[-1][0]] == self.timed[c]:
+                groups[-1].append(c)
+            else:
+                groups.append([c])
+        return [tuple(g) for g in groups]
+
+    def _group_takes(self, group: tuple[str, ...], left: int, most: int, billed: Mapping[str, int],
+                     tied: set[str]) -> set[int]:
+        """The numbers t <= most of contested units the group can take so that cutting `left` units from it, in
+        some order of its codes, leaves the billed units. In some order, the cut empties some codes, takes part of
+        at most one, and leaves the rest whole: a DP over (contested taken, units removed, partial used)."""
+        base = self.base
+        states = {(0, 0, False)}
+        for c in group:
+            nxt = set()
+            for t, removed, partial in states:
+                for d in ((0, 1) if c in tied else (0,)):
+                    if t + d > most:
+                        continue
+                    units = base[c] + d
+                    options = [(0, units, False), (units, 0, False)]  # emptied; left whole
+                    options += [(units - r, r, True) for r in range(1, units) if not partial]
+                    for final, r, part in options:
+                        if removed + r > left or (c in billed and self._ccap(c, final) != billed[c]):
+                            continue
+                        nxt.add((t + d, removed + r, partial or part))
+            states = nxt
+        total = {t: sum(base[c] for c in group) + t for t, _, _ in states}
+        return {t for t, removed, _ in states if removed == min(left, total[t])}
 
     def __contains__(self, allocation: object) -> bool:
         return (isinstance(allocation, Mapping) and set(allocation) == set(self.order)
                 and self.allows(allocation))
 
     def __iter__(self) -> Iterator[dict[str, int]]:
-        """Each allowed allocation once (exponential in the number of tied codes: for tests and small ties)."""
+        """Each allowed allocation once (exponential in the number of tied codes and in the sizes of the cut's
+        groups of equal minutes: for tests and small ties)."""
         seen: set[tuple[int, ...]] = set()
+        orders = [list(chain.from_iterable(groups)) for groups in product(*map(permutations, self._cut_groups()))]
         for pick in combinations(self.tie.tied, self.tie.k):
-            choice = {**self.tie.base, **self.fixed}
-            for c in pick:
-                choice[c] += 1
-            _apply_caps(choice, {c: m for c, m in self.timed.items() if c not in self.in_cap}, self.params,
-                        self.code_caps, self.in_cap)
-            choice.update({c: 1 for c in self.untimed})
-            row = tuple(choice[c] for c in self.order)
-            if row not in seen:
-                seen.add(row)
-                yield dict(zip(self.order, row, strict=True))
+            for cut_order in orders or [[]]:
+                choice = {**self.tie.base, **self.fixed}
+                for c in pick:
+                    choice[c] += 1
+                _apply_caps(choice, {c: m for c, m in self.timed.items() if c not in self.in_cap}, self.params,
+                            self.code_caps, self.in_cap, cut_order)
+                choice.update({c: 1 for c in self.untimed})
+                row = tuple(choice[c] for c in self.order)
+                if row not in seen:
+                    seen.add(row)
+                    yield dict(zip(self.order, row, strict=True))
 
 
 @dataclass(frozen=True)
@@ -320,9 +355,11 @@ def count(
 
 
 def _apply_caps(units: dict[str, int], timed: dict[str, int], params: Params,
-                code_caps: Mapping[str, int] | None, in_cap: Mapping[str, int] | None = None) -> list[str]:
+                code_caps: Mapping[str, int] | None, in_cap: Mapping[str, int] | None = None,
+                cut_order: list[str] | None = None) -> list[str]:
     """Cut units to the daily cap (fewest minutes first) and to per-code caps, in place; the steps. `in_cap`:
-    untimed codes the cap counts (code -> minutes), one unit each, put into `units` here."""
+    untimed codes the cap counts (code -> minutes), one unit each, put into `units` here. `cut_order`: another
+    order of equal-minute codes for the cut (default: the lower code first)."""
     steps = []
     for c in in_cap or {}:
         units[c] = 1
@@ -331,7 +368,8 @@ def _apply_caps(units: dict[str, int], timed: dict[str, int], params: Params,
     if params.daily_cap is not None and sum(units[c] for c in capped) > params.daily_cap:
         over = sum(units[c] for c in capped) - params.daily_cap
         cut_steps = []
-        for c in sorted(capped, key=lambda c: (minutes[c], c)):
+        rank = {c: i for i, c in enumerate(cut_order or ())}
+        for c in sorted(capped, key=lambda c: (minutes[c], rank.get(c, -1), c)):
             take = min(over, units[c])
             if take:
                 units[c] -= take

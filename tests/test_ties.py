@@ -97,3 +97,14 @@ def test_a_200_line_visit_is_checked_in_well_under_a_second(mini):
     started = time.perf_counter()
     mini.check(visit)
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_daily_cap_may_cut_either_of_two_codes_with_the_same_minutes():
+    """The cap cuts the codes with the fewest minutes first; with equal minutes no source ranks them, so cutting
+    either is allowed (found by test_check_properties' brute force: 97110 and 97112 at 34 minutes, cap 2)."""
+    params = Params(daily_cap=2, cap_codes=frozenset({"97110", "97112"}))
+    counted = count("cms-total-time", {"97110": 34, "97112": 34}, {"97110", "97112"}, params)
+    assert counted.tie_broken
+    assert counted.allows({"97110": 2, "97112": 0}) and counted.allows({"97110": 0, "97112": 2})
+    assert not counted.allows({"97110": 1, "97112": 1})
+    assert sorted(tuple(a.values()) for a in counted.alternatives) == [(0, 2), (2, 0)]

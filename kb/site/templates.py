@@ -10,6 +10,7 @@ names a page that exists and an id it has (MkDocs checks only Markdown links).
 
 from __future__ import annotations
 
+import html
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from kb.site import links
 from kb.site.nodes import Link, Node
 
 # Characters Python-Markdown reads as syntax in a heading's text (its ESCAPED_CHARS): each gets a backslash.
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()>#+-.!"} | {"\r": " ", "\n": " ", "\t": " "})
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!"} | {"\r": " ", "\n": " ", "\t": " "})
 
 
 def mdtext(value: Any) -> Markup:
@@ -42,6 +43,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["mdtext"] = mdtext
+    env.filters["html_escape"] = html.escape  # for YAML front matter: not Markup, so tojson escapes it again
     return env
 
 

@@ -136,6 +136,7 @@ class Block(Node):
 
     content: Inline
     cls: str | None = None
+    search: bool = True  # False: left out of the search index (shown in full, and found, on another page)
     kind: ClassVar[str] = "block"
 
 

@@ -462,7 +462,8 @@ class PayerPage:
             out.append(Block(Items([
                 [el["element"], *([Lines(["", Span(f"If it is missing: {el['fix']}", "kb-fix")])]
                                   if el.get("fix") else [])]
-                for el in r["documentation"]], cls="kb-checklist", ordered=True)))
+                for el in r["documentation"]], cls="kb-checklist", ordered=True),
+                search=self.ctx.origin(self.pid, "code_rules", r)[0] != "inherited"))  # found where it is stated
             if origin:
                 out.append(Para(origin))
         return out

@@ -185,7 +185,7 @@ class PayerPage:
                 out.append(Para([
                     Span(f"{plural(len(inherited), 'rule')} inherited", "kb-inherited"), " unchanged from ",
                     joined([payer_link(self.ctx, p, anchor) for p in by], " and "),
-                    ": see its table (search for a code or a code pair lands there). Below: only what ",
+                    ": see its table, or a code's page for the code's edits under every payer. Below: only what ",
                     self.data["name"], " states itself" + (" (none)." if not rules else "."),
                 ], cls="kb-inherits"))
                 if not rules:

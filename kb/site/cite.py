@@ -7,7 +7,7 @@ from typing import Any
 
 from kb.rules import in_force, parse_date
 from kb.site import links
-from kb.site.nodes import Inline, Lines, Link, Span
+from kb.site.nodes import Inline, Lines, Link, Span, joined
 from kb.site.text import safe_url
 
 GRADES = {
@@ -96,11 +96,11 @@ def source(src: dict[str, Any]) -> list[Inline]:
     return [Span(label, "kb-src", tip)]
 
 
-def sources(srcs: list[dict[str, Any]] | None) -> Inline:
-    """Every source of a rule, one per line."""
+def sources(srcs: list[dict[str, Any]] | None, sep: str | None = None) -> Inline:
+    """Every source of a rule, one per line (or on one line, `sep` between two)."""
     if not srcs:
         return Span("no source", "kb-missing")
-    return Lines([source(s) for s in srcs])
+    return Lines([source(s) for s in srcs]) if sep is None else joined([source(s) for s in srcs], sep)
 
 
 def meta(rule: dict[str, Any], day: date) -> list[Inline]:

@@ -455,17 +455,17 @@ class PayerPage:
         for r in found:
             code = r["code"]
             origin = notes_cell(self.ctx, self.pid, "code_rules", r, links.rule_anchor("code_rules", code))
-            out.append(Para([Strong([code_link(code, self.ctx), f": {self.ctx.code_summary(code)}"]), " · ",
-                             cite.period(r, self.day), " ", cite.grade(r.get("evidence")), " · ",
-                             cite.sources(r.get("sources"))], cls="kb-checklist-head",
-                            id=f"documentation-{slug(code)}"))
+            out.append(Para(Strong([code_link(code, self.ctx), f": {self.ctx.code_summary(code)}"]),
+                            cls="kb-checklist-head", id=f"documentation-{slug(code)}"))
+            out.append(Para([cite.period(r, self.day), " ", cite.grade(r.get("evidence")), " · ",
+                             cite.sources(r.get("sources"), " · ")], cls="kb-legend kb-checklist-source"))
             out.append(Block(Items([
                 [el["element"], *([Lines(["", Span(f"If it is missing: {el['fix']}", "kb-fix")])]
                                   if el.get("fix") else [])]
                 for el in r["documentation"]], cls="kb-checklist", ordered=True),
                 search=self.ctx.origin(self.pid, "code_rules", r)[0] != "inherited"))  # found where it is stated
             if origin:
-                out.append(Para(origin))
+                out.append(Para(origin, cls="kb-legend"))
         return out
 
     def code_rules(self) -> Blocks:

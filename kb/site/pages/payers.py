@@ -212,7 +212,7 @@ class PayerPage:
             facts.append(["Extends", joined([payer_link(self.ctx, p) for p in d["lineage"][1:]], " → ")])
         children = [p for p in self.ctx.payer_ids if self.ctx.payer(p).get("extends") == self.pid]
         if children:
-            facts.append(["Extended by", joined([payer_link(self.ctx, p) for p in children])])
+            facts.append(["Extended by", Items([payer_link(self.ctx, p) for p in children], cls="kb-payer-list")])
         if d.get("claim_type"):
             facts.append(["Claims", d["claim_type"]])
         if d.get("jurisdiction"):

@@ -5,6 +5,7 @@ The browser tests (tests/browser/) drive the built site in headless Chromium.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -18,13 +19,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 import kb
 from kb.cli import main
 from kb.site import build as site_build
 from kb.site import feeds as feeds_module
-from kb.site import text
-from kb.site.context import SiteContext
+from kb.site import links, templates, text
+from kb.site.context import Page, SiteContext
+from kb.site.nodes import Block, Heading, Items, Lines, Link, Para, Span, Strong, Table
 from kb.site.pages import calculator
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
@@ -36,32 +39,68 @@ RAW_HOSTILE = re.compile(r"<script>window\.__kbPwned|<img src=x onerror", re.IGN
 # -- escaping ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [
+HOSTILE_VALUES = [
     "<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "a | b", "*bold* _it_ `code` [l](u)",
-    "&amp; &lt;", "{: .x} <!-- c -->", "\\ backslash", "# heading", "line\nbreak",
-])
-def test_md_leaves_no_markup(value):
-    out = re.sub(r"&#\d+;", "", text.md(value))  # numeric character references are the escapes
-    assert not re.search(r"[<>|*_`\[\]{}\\#&\n]", out), out
+    "&amp; &lt;", "{: .x} <!-- c -->", "\\ backslash", "# heading", "line\nbreak", "1. item", "- item", "> quote",
+]
 
 
-def test_md_block_never_starts_a_block():
-    for value in ("1. item", "- item", "> quote", ": def", "=== ", "#x"):
-        assert text.md_block(value).startswith("&#"), value
+def _markdown(text: str) -> str:
+    """A generated fragment as MkDocs turns it into HTML (the site's Markdown extensions)."""
+    import markdown
+
+    return markdown.markdown(text, extensions=["attr_list", "toc", "tables", "def_list", "abbr", "admonition"])
 
 
-def test_attr_and_urls():
-    assert text.attr('a"b<c>|') == "a&quot;b&lt;c&gt;&#124;"
-    # Markdown's link pattern runs before raw HTML is set aside: inside an attribute it must find nothing
-    assert not re.search(r"[\[\]()*_`]", text.attr("[x](javascript:alert(1)) *a* _b_ `c`"))
+@pytest.mark.parametrize("value", HOSTILE_VALUES)
+def test_templates_write_policy_text_as_text(value):
+    """Text from the policies in every kind of block comes out of Markdown as that text, never as markup."""
+    found = []
+    blocks = [Heading(2, value, "h"), Para(value), Para(["x ", Link(value, links.CODES, title=value)]),
+              Table([value], [[value, Span(value, "kb-x", value), Lines([value, value])]]),
+              Block(Items([value, Strong(value)]))]
+    html_out = _markdown(templates.Writer("payers/x.md", found).blocks(blocks))
+    assert "<script" not in html_out and "<img" not in html_out and "<!--" not in html_out, html_out
+    for tag in ("<em>", "<code>", "<ol>", "<blockquote>", "<h1", 'class="x"', 'href="u"'):
+        assert tag not in html_out, (tag, html_out)
+    assert html_out.count("<li>") == 2 and html_out.count("<h2") == 1 and html_out.count("<table>") == 1
+    shown = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", html_out)))
+    assert " ".join(value.split()) in shown, shown
+    assert found == [templates.LinkUse("payers/x.md", links.CODES, None)]
+
+
+def test_heading_text_is_escaped_for_markdown():
+    out = _markdown(templates.Writer("x.md", []).blocks([Heading(2, "a *b* [c](d) {#e} <f>", "g")]))
+    assert '<h2 id="g">a *b* [c](d) {#e} &lt;f&gt;' in out, out
+
+
+def test_attributes_and_urls():
+    found = []
+    out = _markdown(templates.Writer("x.md", found).blocks([Para([
+        Link("l", url="https://www.cms.gov/x?a=1&b=2", title='a"b<c>|[x](javascript:alert(1)) *a*'),
+        Span("s", "kb-x", title="[x](javascript:alert(1))")])]))
+    assert 'href="https://www.cms.gov/x?a=1&amp;b=2"' in out and "javascript:alert(1)" in out
+    assert 'href="javascript' not in out and "<em>" not in out and 'title="a&#34;b&lt;c&gt;|' in out
+    assert found == []  # external URLs are not checked as pages
     assert text.safe_url("https://www.cms.gov/x?a=1&b=2") == "https://www.cms.gov/x?a=1&b=2"
     for bad in ("javascript:alert(1)", "data:text/html,x", "https://x.org/a b", 'https://x.org/"onmouseover=', None):
         assert text.safe_url(bad) is None
 
 
 def test_front_matter_escapes_the_title():
-    fm = text.front_matter('A <img src=x onerror="x()">', ("navigation",))
-    assert "<img" not in fm and "&lt;img" in fm and "  - navigation" in fm
+    page = Page("x.md", 'A <img src=x onerror="x()">', [Para("body")], hide=("navigation",), boost=2)
+    out = templates.Writer("x.md", []).page(page)
+    front = yaml.safe_load(out.split("---\n")[1])
+    assert "<img" not in out and front["title"] == "A &lt;img src=x onerror=&quot;x()&quot;&gt;"
+    assert front["hide"] == ["navigation"] and front["search"] == {"boost": 2}
+
+
+def test_a_documentation_checklist_is_a_list(mini_source):
+    folder, _ = mini_source
+    page = (folder / "payers" / "medicare.md").read_text()
+    assert '<ol class="kb-checklist">' in page and "<li>" in page
+    code = (folder / "codes" / "97112.md").read_text()
+    assert '<ul class="kb-checklist"><li>' in code
 
 
 # -- generation (no MkDocs) ----------------------------------------------------------------------
@@ -228,8 +267,9 @@ def test_hostile_text_never_reaches_the_page_as_markup(hostile_site):
 
 def test_hostile_text_is_shown_as_text(hostile_site):
     html = (hostile_site.output / "payers" / "medicare" / "index.html").read_text(encoding="utf-8")
-    # the summary's <script> and onerror= are there, as character references the browser shows as text
-    assert "&#60;script&#62;window.&#95;&#95;kbPwned = 1&#60;/script&#62;" in html
+    # the summary's <script> and onerror= are there, escaped by the templates: the browser shows them as text
+    assert "&lt;script&gt;window.__kbPwned = 1&lt;/script&gt;" in html
+    assert "*stars* [link](javascript:alert(1)) | pipe &amp; amp" in html  # no Markdown read into it
     assert "&lt;img src=x onerror=&quot;window.__kbPwned = 2&quot;&gt;" in html  # the title
     assert HOSTILE.count("<") == 3
 
@@ -432,5 +472,5 @@ def test_feeds_escape_hostile_text(tmp_path):
 def test_pages_link_their_feed(mini_source):
     folder, _ = mini_source
     payer = (folder / "payers" / "medicare.md").read_text(encoding="utf-8")
-    assert "feed: \"feeds/medicare.xml\"" in payer and "(../feeds/medicare.xml)" in payer
-    assert "(feeds/changes.xml)" in (folder / "changes.md").read_text(encoding="utf-8")
+    assert "feed: \"feeds/medicare.xml\"" in payer and 'href="../../feeds/medicare.xml"' in payer
+    assert 'href="../feeds/changes.xml"' in (folder / "changes.md").read_text(encoding="utf-8")

@@ -36,15 +36,16 @@ from kb.knowledge import KnowledgeBase
 from kb.problems import KBError
 from kb.site import feeds, paths, visitcheck
 from kb.site.context import Page, SiteContext
-from kb.site.htmltables import Link, check_links, convert
+from kb.site.linkcheck import check_links
+from kb.site.nodes import Blocks
 from kb.site.pages import calculator, changes, codes, compare, home, methods, modifiers, payers, reference, sources
-from kb.site.text import front_matter
+from kb.site.templates import LinkUse, Writer
 
 MARKER = re.compile(r"<!--\s*kb:([a-z0-9-]+)\s*-->")
 GENERATORS: tuple[Callable[[SiteContext], list[Page]], ...] = (
     payers.pages, codes.pages, modifiers.pages, compare.pages, changes.pages, methods.pages, sources.pages,
 )
-FRAGMENTS: dict[str, Callable[[SiteContext], str]] = {**home.FRAGMENTS, **reference.FRAGMENTS}
+FRAGMENTS: dict[str, Callable[[SiteContext], Blocks]] = {**home.FRAGMENTS, **reference.FRAGMENTS}
 
 
 class SiteError(KBError):
@@ -91,19 +92,22 @@ def last_changed(policies: Path, model: dict[str, Any]) -> str:
     return committed
 
 
-def write_page(folder: Path, page: Page, found: list[Link]) -> None:
+def write_page(folder: Path, page: Page, found: list[LinkUse]) -> None:
     target = folder / page.path
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = front_matter(page.title, page.hide, page.feed, page.boost) + convert(page.body, page.path, found)
-    target.write_text(text, encoding="utf-8")
+    target.write_text(Writer(page.path, found).page(page), encoding="utf-8")
 
 
-def fill_markers(text: str, ctx: SiteContext, where: str) -> str:
+def fill_markers(text: str, ctx: SiteContext, where: str, found: list[LinkUse] | None = None) -> str:
+    """A hand-written page (`where`, its path under docs/) with each `<!-- kb:NAME -->` replaced by the
+    blocks of that fragment."""
+    writer = Writer(where, [] if found is None else found)
+
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in FRAGMENTS:
             raise SiteError(f"{where}: unknown marker <!-- kb:{name} -->; known: {', '.join(sorted(FRAGMENTS))}")
-        return FRAGMENTS[name](ctx)
+        return writer.blocks(FRAGMENTS[name](ctx))
 
     return MARKER.sub(replace, text)
 
@@ -118,11 +122,11 @@ def project_config(text: str) -> str:
 
 
 def generate(ctx: SiteContext, project: Path, site_dir: Path | None = None,
-             found: list[Link] | None = None) -> int:
+             found: list[LinkUse] | None = None) -> int:
     """Write the MkDocs project of the site into `project` (emptied first); returns the page count.
 
-    Links inside generated tables are appended to `found` (check them with htmltables.check_links
-    once MkDocs has built the pages)."""
+    Links the templates write are appended to `found` (check them with linkcheck.check_links once MkDocs has
+    built the pages)."""
     found = [] if found is None else found
     site_dir = site_dir or paths.site_source()
     if project.exists():
@@ -141,8 +145,8 @@ def generate(ctx: SiteContext, project: Path, site_dir: Path | None = None,
         target = source / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if hand.suffix == ".md":
-            text = fill_markers(hand.read_text(encoding="utf-8"), ctx, f"site/pages/{rel}")
-            target.write_text(convert(text, rel.as_posix(), found), encoding="utf-8")
+            text = fill_markers(hand.read_text(encoding="utf-8"), ctx, rel.as_posix(), found)
+            target.write_text(text, encoding="utf-8")
             count += 1
         else:
             shutil.copy2(hand, target)
@@ -234,7 +238,7 @@ def build_site(
     ctx = SiteContext(kb, as_of or date.today(),
                       last_changed=last_changed(policies, kb.model) if policies is not None else "unknown")
     source = source or paths.source_dir_for(output)
-    found: list[Link] = []
+    found: list[LinkUse] = []
     generate(ctx, source, found=found)
     generated = time.perf_counter() - started
     run_mkdocs(source, output, check=lambda built: check_links(found, source / "docs", built))

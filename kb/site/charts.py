@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
+from markupsafe import Markup
+
 from kb.problems import KBError
 from kb.site import templates
 from kb.site.context import SiteContext
@@ -53,13 +55,13 @@ def _chart(series: list[Series], title: str, desc: str, xlabel: str, ylabel: str
         drawn.append({"label": s.label, "points": " ".join(pts), "dash": DASHES[i % len(DASHES)],
                       "width": 3 if s.strong else 2})
     yvals = ylabels or {float(v): str(v) for v in range(0, int(ymax) + 1, max(1, int(ymax) // 6 or 1))}
-    return templates.render("chart.svg", c={
+    return Markup(templates.render("chart.svg", c={
         "id": cid or f"kb-chart-{next(_ids)}", "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": RIGHT,
         "top": TOP, "bottom": BOTTOM, "title": title, "desc": desc, "xlabel": xlabel, "ylabel": ylabel,
         "caption": caption, "series": drawn,
         "xticks": [{"pos": px(x), "label": f"{x:g}"} for x in xticks],
         "yticks": [{"pos": py(y), "label": label} for y, label in sorted(yvals.items())],
-    })
+    }))
 
 
 def timed_pair(ctx: SiteContext) -> tuple[str, str] | None:

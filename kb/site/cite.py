@@ -1,4 +1,4 @@
-"""How a rule shows where it comes from: evidence grade, effective dates, sources, origin."""
+"""How a rule shows where it comes from: evidence grade, effective dates, sources (as nodes for the templates)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from kb.rules import in_force, parse_date
 from kb.site import links
-from kb.site.text import attr, md, safe_url
+from kb.site.nodes import Inline, Lines, Link, Span, joined
+from kb.site.text import safe_url
 
 GRADES = {
     "primary": "the payer's own manual, policy, fee schedule or rule (for Medicare: CMS manuals, NCCI files and "
@@ -17,12 +18,12 @@ GRADES = {
 }
 
 
-def grade(evidence: Any) -> str:
+def grade(evidence: Any) -> Span:
     """The evidence badge: primary, bulletin or secondary, with its meaning as a tooltip."""
     ev = str(evidence or "unknown")
     meaning = GRADES.get(ev, "no grade given")
     cls = ev if ev in GRADES else "unknown"
-    return f'<span class="kb-ev kb-ev-{cls}" title="{attr(ev)}: {attr(meaning)}">{md(ev)}</span>'
+    return Span(ev, f"kb-ev kb-ev-{cls}", f"{ev}: {meaning}")
 
 
 # effective_from_basis -> (what follows the date, the tooltip)
@@ -43,23 +44,23 @@ def status(rule: dict[str, Any], day: date) -> str:
     return "in force"
 
 
-def period(rule: dict[str, Any], day: date) -> str:
+def period(rule: dict[str, Any], day: date) -> list[Inline]:
     """The effective dates, with the status on `day`: '2024-07-01 →', '2015-01-01 – 2019-12-31 (ended)'."""
-    start = rule.get("effective_from") or "?"
+    start = str(rule.get("effective_from") or "?")
     end = rule.get("effective_to")
-    shown = md(start)
+    shown: Inline = start
     basis = BASIS.get(rule.get("effective_from_basis", "stated"))
     if basis:
         suffix, why = basis
-        shown = f'<span class="kb-basis" title="{attr(why)}">{shown} {suffix}</span>'
-    text = f"{shown} – {md(end)}" if end else f"from {shown}"
+        shown = Span(f"{start} {suffix}", "kb-basis", why)
+    out: list[Inline] = [shown, f" – {end}"] if end else ["from ", shown]
     state = status(rule, day)
     if state != "in force":
-        text += f' <span class="kb-{state}">{state}</span>'
+        out += [" ", Span(state, f"kb-{state}")]
     places = rule.get("jurisdiction")
     if places:
-        text += f'<br><span class="kb-where">only in {md(", ".join(places))}</span>'
-    return text
+        out.append(Lines(["", Span(f"only in {', '.join(places)}", "kb-where")]))
+    return out
 
 
 def in_force_on(rule: dict[str, Any], day: date) -> bool:
@@ -73,7 +74,7 @@ def _short_publisher(src: dict[str, Any]) -> str:
     return publisher
 
 
-def source(page: str, src: dict[str, Any]) -> str:
+def source(src: dict[str, Any]) -> list[Inline]:
     """One source: 'CMS · §20.2 C' linking to the document (its URL, else its entry on the sources page),
     and 'about' linking to the document's entry on the sources page."""
     title = str(src.get("title") or src.get("document") or "source")
@@ -82,32 +83,29 @@ def source(page: str, src: dict[str, Any]) -> str:
     label_parts = [publisher] if publisher else []
     short_title = title if len(title) <= 70 else title[:67].rstrip() + "…"
     label_parts.append(str(section) if section else short_title)
-    label = md(" · ".join(label_parts))
+    label = " · ".join(label_parts)
     tip = title + (f" — {section}" if section else "") + (f" (read {src['read']}" if src.get("read") else "")
     if src.get("read"):
         tip += f"; last checked {src.get('last_verified') or src['read']})"
     url = safe_url(src.get("url"))
+    about = Link("about", links.SOURCES, links.doc_anchor(src["doc"]), cls="kb-doc") if src.get("doc") else None
     if url:
-        out = f'<a class="kb-src" href="{attr(url)}" title="{attr(tip)}" rel="noopener">{label}</a>'
-    elif src.get("doc"):
-        out = f'[{label}]({links.rel(page, links.SOURCES, links.doc_anchor(src["doc"]))})'
-    else:
-        out = f'<span class="kb-src" title="{attr(tip)}">{label}</span>'
-    if src.get("doc") and url:
-        out += f' [about]({links.rel(page, links.SOURCES, links.doc_anchor(src["doc"]))}){{.kb-doc}}'
-    return out
+        return [Link(label, url=url, cls="kb-src", title=tip), *([" ", about] if about else [])]
+    if src.get("doc"):
+        return [Link(label, links.SOURCES, links.doc_anchor(src["doc"]))]
+    return [Span(label, "kb-src", tip)]
 
 
-def sources(page: str, srcs: list[dict[str, Any]] | None) -> str:
-    """Every source of a rule, one per line."""
+def sources(srcs: list[dict[str, Any]] | None, sep: str | None = None) -> Inline:
+    """Every source of a rule, one per line (or on one line, `sep` between two)."""
     if not srcs:
-        return '<span class="kb-missing">no source</span>'
-    return "<br>".join(source(page, s) for s in srcs)
+        return Span("no source", "kb-missing")
+    return Lines([source(s) for s in srcs]) if sep is None else joined([source(s) for s in srcs], sep)
 
 
-def meta(page: str, rule: dict[str, Any], day: date) -> list[str]:
+def meta(rule: dict[str, Any], day: date) -> list[Inline]:
     """The cell every rule row ends with: the dates in force and the evidence grade, then the sources."""
-    return [f"{period(rule, day)} {grade(rule.get('evidence'))}<br>{sources(page, rule.get('sources'))}"]
+    return [[period(rule, day), " ", grade(rule.get("evidence")), Lines(["", sources(rule.get("sources"))])]]
 
 
 META_HEADER = ["In force · evidence · source"]

@@ -11,6 +11,7 @@ from typing import Any
 from kb.knowledge import KnowledgeBase
 from kb.payer import PayerView
 from kb.rules import SECTIONS
+from kb.site.nodes import Node
 
 SECTION_TITLES = {
     "unit_methods": "unit method",
@@ -24,13 +25,18 @@ SECTION_TITLES = {
 }
 
 
+# Sections of bulk NCCI rows (hundreds per payer): a payer that inherits them shows only its own differences
+# and links to the page of the payer that states the rest, instead of repeating every row.
+BULK_SECTIONS = ("ptp_edits", "mues")
+
+
 @dataclass
 class Page:
-    """One generated Markdown page: its path under the docs folder, its title and its body."""
+    """One generated page: its path under the docs folder, its title and its blocks (kb/site/nodes.py)."""
 
     path: str
     title: str
-    body: str
+    blocks: list[Node | None]
     hide: tuple[str, ...] = ("navigation",)  # the site's tabs replace the left sidebar on wide pages
     feed: str | None = None  # its Atom feed (path from the site's root), announced in the page's head
     boost: float | None = None  # search rank (Material's search.boost): >1 ranks the page's hits higher
@@ -86,6 +92,25 @@ class SiteContext:
         if rule["key"] in self.parent_keys(pid, section):
             return "overrides", self.payer(pid)["extends"]
         return "own", pid
+
+    @cached_property
+    def _declared_by(self) -> dict[tuple[str, str], dict[str, str]]:
+        found: dict[tuple[str, str], dict[str, str]] = {}
+        for pid, payer in self.model["payers"].items():
+            for section in BULK_SECTIONS:
+                shown = found[(pid, section)] = {}
+                for r in payer["rules"][section]:  # a key the payer states itself in any period is on its page
+                    by = r.get("declared_by") or pid
+                    if by == pid or r["key"] not in shown:
+                        shown[r["key"]] = by
+        return found
+
+    def shown_at(self, pid: str, section: str, key: str) -> str:
+        """The payer whose page shows a rule's row: an inherited bulk rule (BULK_SECTIONS) is shown only at
+        the payer that states it; every other rule on each payer's own page."""
+        if section not in BULK_SECTIONS:
+            return pid
+        return self._declared_by[(pid, section)].get(key, pid)
 
     @cached_property
     def citations(self) -> Counter[str]:

@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urlencode
 
+from kb.site.nodes import Link
 from kb.site.text import slug
 
 HOME = "index.md"
@@ -42,16 +43,6 @@ def modifier_page(modifier: str) -> str:
     return f"modifiers/{_checked('modifier', modifier)}.md"
 
 
-def rel(from_page: str, to_page: str, anchor: str | None = None) -> str:
-    """A link from one Markdown page to another (and an anchor on it), relative as MkDocs wants."""
-    return _rel(from_page, to_page) + (f"#{anchor}" if anchor else "")
-
-
-@lru_cache(maxsize=16384)
-def _rel(from_page: str, to_page: str) -> str:
-    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
-
-
 def url_of(page: str) -> str:
     """The directory URL MkDocs gives a page (use_directory_urls): codes/97112.md -> codes/97112/."""
     if page == "index.md":
@@ -74,14 +65,14 @@ def _href(from_page: str, to_page: str) -> str:
     return "./" if path == "." else path + "/"
 
 
-def calculator_href(from_page: str, payer: str, day: str, minutes: list[tuple[str, int]],
-                    state: str | None = None) -> str:
+def calculator_link(label: str, payer: str, day: str, minutes: list[tuple[str, int]],
+                    state: str | None = None) -> Link:
     """A link that opens the calculator on one visit."""
     query: list[tuple[str, str]] = [("payer", payer), ("date", day)]
     if state:
         query.append(("state", state))
     query += [(code, str(m)) for code, m in minutes]
-    return href(from_page, CALCULATOR, query)
+    return Link(label, CALCULATOR, query=tuple(query))
 
 
 def rule_anchor(section: str, key: str) -> str:

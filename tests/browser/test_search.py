@@ -63,3 +63,16 @@ def search(driver, site, query: str) -> list[str]:
 def test_the_first_hit_answers(driver, site, query, page):
     found = search(driver, site, query)
     assert found and found[0].endswith("/" + page), f"{query!r}: first hits {found[:5]}"
+
+
+def test_a_code_pair_lands_on_a_page_that_shows_it(driver, site, shipped_kb):
+    """Payer pages no longer repeat inherited bundling edits: a code pair must still find a page showing the edit."""
+    edit = next(r for r in shipped_kb.model["payers"]["medicare"]["rules"]["ptp_edits"] if not r.get("effective_to"))
+    pair = (edit["column1"], edit["column2"])
+    found = search(driver, site, f"{pair[0]} {pair[1]}")
+    assert found and found[0].endswith((f"/codes/{pair[0]}/", f"/codes/{pair[1]}/")), found[:5]
+    driver.get(site.url + found[0].lstrip("/"))
+    matrix = WebDriverWait(driver, WAIT).until(ec.presence_of_element_located((By.ID, "rules")))
+    table = matrix.find_element(By.XPATH, "following::table[1]")
+    other = pair[1] if found[0].endswith(f"/{pair[0]}/") else pair[0]
+    assert table.find_elements(By.CSS_SELECTOR, f"a[href$='/{other}/']"), f"{found[0]} does not show {pair}"

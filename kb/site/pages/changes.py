@@ -9,7 +9,8 @@ from kb.rules import SECTIONS
 from kb.site import cite, links
 from kb.site.cells import payer_link
 from kb.site.context import SECTION_TITLES, Page, SiteContext
-from kb.site.text import attr, md, plural, table
+from kb.site.nodes import Blocks, Heading, Inline, Link, Para, Span, Table, joined, table
+from kb.site.text import plural
 
 PAGE = links.CHANGES
 
@@ -61,38 +62,39 @@ def pages(ctx: SiteContext) -> list[Page]:
             upcoming.append(ev)
         else:
             by_year[ev[0][:4]].append(ev)
-    out = ["# What changed",
-           f"Every rule in the knowledge base by the date it took effect or ended, newest first "
-           f"({plural(len(all_events), 'change')}). A rule is listed once, at the payer that states it; payers that "
-           "inherit it are named beside it. The dates are dates of service: a claim is judged by the rules in force "
-           f"on the day the service was given. Judged on {today}.",
-           "Be told when a rule changes: subscribe to the [Atom feed of every change](feeds/changes.xml)"
-           "{.kb-feed type=application/atom+xml} in a feed reader (or to one payer's feed, linked from its page).\n"
-           "{: .kb-follow }"]
+    out: Blocks = [
+        Heading(1, "What changed", ""),
+        Para(f"Every rule in the knowledge base by the date it took effect or ended, newest first "
+             f"({plural(len(all_events), 'change')}). A rule is listed once, at the payer that states it; payers "
+             "that inherit it are named beside it. The dates are dates of service: a claim is judged by the rules in "
+             f"force on the day the service was given. Judged on {today}."),
+        Para(["Be told when a rule changes: subscribe to the ",
+              Link("Atom feed of every change", "feeds/changes.xml", cls="kb-feed"),
+              " in a feed reader (or to one payer's feed, linked from its page)."], cls="kb-follow"),
+    ]
     years = sorted(by_year, reverse=True)
     if years:
-        out.append("Jump to: " + " · ".join((["[Upcoming](#upcoming)"] if upcoming else [])
-                                             + [f"[{y}](#year-{y})" for y in years]))
+        out.append(Para(["Jump to: ", joined(([Link("Upcoming", anchor="upcoming")] if upcoming else [])
+                                             + [Link(y, anchor=f"year-{y}") for y in years], " · ")]))
     if upcoming:
-        out.append("## Upcoming {#upcoming}")
+        out.append(Heading(2, "Upcoming", "upcoming"))
         out.append(rows_table(ctx, upcoming))
     for year in years:
-        out.append(f"## {year} {{#year-{year}}}")
+        out.append(Heading(2, year, f"year-{year}"))
         out.append(rows_table(ctx, by_year[year]))
-    return [Page(PAGE, "What changed", "\n\n".join(out) + "\n", feed="feeds/changes.xml")]
+    return [Page(PAGE, "What changed", [b for b in out if b is not None], feed="feeds/changes.xml")]
 
 
-def rows_table(ctx: SiteContext, evs: list[Any]) -> str:
-    rows = []
+def rows_table(ctx: SiteContext, evs: list[Any]) -> Table | None:
+    rows: list[list[Inline]] = []
     for day, kind, section, rule, heirs in evs:
         pid = rule["_payer"]
-        anchor = links.rule_anchor(section, rule["key"])
-        who = payer_link(PAGE, ctx, pid)
+        who: list[Inline] = [payer_link(ctx, pid)]
         if heirs:
-            who += f' <span class="kb-heirs" title="{attr(", ".join(ctx.name(h) for h in heirs))}">' \
-                   f"(+{plural(len(heirs), 'payer')} inheriting it)</span>"
-        where = f" (only in {md(', '.join(rule['jurisdiction']))})" if rule.get("jurisdiction") else ""
-        what = f"[{md(describe(section, rule))}]({links.rel(PAGE, links.payer_page(pid), anchor)}){where}"
-        rows.append([md(day), f'<span class="kb-{kind}">{kind}</span>', what, who, cite.grade(rule.get("evidence")),
-                     cite.sources(PAGE, rule.get("sources"))])
+            who += [" ", Span(f"(+{plural(len(heirs), 'payer')} inheriting it)", "kb-heirs",
+                              ", ".join(ctx.name(h) for h in heirs))]
+        where = f" (only in {', '.join(rule['jurisdiction'])})" if rule.get("jurisdiction") else ""
+        what = [Link(describe(section, rule), links.payer_page(pid), links.rule_anchor(section, rule["key"])), where]
+        rows.append([day, Span(kind, f"kb-{kind}"), what, who, cite.grade(rule.get("evidence")),
+                     cite.sources(rule.get("sources"))])
     return table(["Date", "", "Rule", "Payer", "Evidence", "Source"], rows, cls="kb-rules kb-changes")

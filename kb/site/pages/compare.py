@@ -9,8 +9,9 @@ from kb.problems import KBError
 from kb.site import links
 from kb.site.cells import payer_link, units_text, visit_text
 from kb.site.context import Page, SiteContext
+from kb.site.nodes import Block, Blocks, Heading, Inline, Items, Link, Para, Strong, table
 from kb.site.pages.payers import COMMON_VISITS
-from kb.site.text import attr, md, slug, table
+from kb.site.text import slug
 
 PAGE = links.COMPARE
 
@@ -47,17 +48,19 @@ def pages(ctx: SiteContext) -> list[Page]:
             except KBError as err:
                 results[(ex["id"], pid)] = (None, False, str(err))
 
-    out = ["# Compare payers",
-           "The same visits counted with each payer's rules on the visit's date of service. The visits are CMS's "
-           "worked examples from the Medicare manual and the scenarios of the articles this project started from. "
-           "Each payer's page explains its method; “explain” opens the calculator with every step."]
-    out.append("## At a glance {#at-a-glance}")
-    out.append("Total units per visit (codes in the order of the visit; ✱ = a tie the rules let the biller break "
-               "either way).")
-    header = ["Payer", *[f"[V{i}](#{slug(ex['id'])})" for i, ex in enumerate(shown, 1)]]
+    out: Blocks = [
+        Heading(1, "Compare payers", ""),
+        Para("The same visits counted with each payer's rules on the visit's date of service. The visits are CMS's "
+             "worked examples from the Medicare manual and the scenarios of the articles this project started "
+             "from. Each payer's page explains its method; “explain” opens the calculator with every step."),
+        Heading(2, "At a glance", "at-a-glance"),
+        Para("Total units per visit (codes in the order of the visit; ✱ = a tie the rules let the biller break "
+             "either way)."),
+    ]
+    header: list[Inline] = ["Payer", *[Link(f"V{i}", anchor=slug(ex["id"])) for i, ex in enumerate(shown, 1)]]
     rows = []
     for pid in ctx.payer_ids:
-        cells = [payer_link(PAGE, ctx, pid)]
+        cells: list[Inline] = [payer_link(ctx, pid)]
         for ex in shown:
             units, tie, _ = results[(ex["id"], pid)]
             if units is None:
@@ -65,27 +68,27 @@ def pages(ctx: SiteContext) -> list[Page]:
                 continue
             cells.append(f"{sum(units.values())} ({'+'.join(str(u) for u in units.values())})" + (" ✱" if tie else ""))
         rows.append(cells)
-    out.append("\n".join(f"- **V{i}** [{md(ex['title'])}](#{slug(ex['id'])})" for i, ex in enumerate(shown, 1)))
+    out.append(Block(Items([[Strong(f"V{i}"), " ", Link(ex["title"], anchor=slug(ex["id"]))]
+                            for i, ex in enumerate(shown, 1)])))
     out.append(table(header, rows, cls="kb-matrix kb-glance"))
 
     for i, ex in enumerate(shown, 1):
-        out.append(f"## V{i}: {md(ex['title'])} {{#{slug(ex['id'])}}}")
-        line = f"{visit_text(PAGE, ex['visit'], ctx)} on {md(ex['date'])}."
+        out.append(Heading(2, f"V{i}: {ex['title']}", slug(ex["id"])))
+        line: list[Inline] = [visit_text(ex["visit"], ctx), f" on {ex['date']}."]
         if ex.get("from"):
-            line += (f" The source's answer for {payer_link(PAGE, ctx, ex['from'], 'example-' + slug(ex['id']))} "
-                     "is on its page, with the source.")
-        out.append(line)
+            line += [" The source's answer for ", payer_link(ctx, ex["from"], "example-" + slug(ex["id"])),
+                     " is on its page, with the source."]
+        out.append(Para(line))
         rows = []
         pairs = [(ln["code"], ln.get("minutes", 0)) for ln in ex["visit"]["lines"]]
         for pid in ctx.payer_ids:
             units, tie, method = results[(ex["id"], pid)]
-            calc = links.calculator_href(PAGE, pid, ex["date"], pairs, ex["visit"].get("state"))
             if units is None:
-                rows.append([payer_link(PAGE, ctx, pid), md(method), "—", "—", ""])
+                rows.append([payer_link(ctx, pid), method, "—", "—", ""])
                 continue
             name = ctx.model["methods"].get(method, {}).get("name", method)
-            rows.append([payer_link(PAGE, ctx, pid, "units"), md(name),
+            rows.append([payer_link(ctx, pid, "units"), name,
                          units_text(units) + (" (tie broken)" if tie else ""), str(sum(units.values())),
-                         f'<a href="{attr(calc)}">explain</a>'])
+                         links.calculator_link("explain", pid, ex["date"], pairs, ex["visit"].get("state"))])
         out.append(table(["Payer", "Method", "Units", "Total", ""], rows))
-    return [Page(PAGE, "Compare payers", "\n\n".join(out) + "\n")]
+    return [Page(PAGE, "Compare payers", [b for b in out if b is not None])]

@@ -7,8 +7,9 @@ from typing import Any
 from kb.site import charts, cite, links
 from kb.site.cells import modifier_link, notes_cell, payer_link, selector_text
 from kb.site.context import Page, SiteContext
+from kb.site.nodes import Block, Blocks, Heading, Inline, Items, Lines, Link, Para, Span, joined, table
 from kb.site.pages.payers import modifier_condition
-from kb.site.text import md, md_block, paragraphs, plural, table
+from kb.site.text import paragraphs, plural
 
 
 def pages(ctx: SiteContext) -> list[Page]:
@@ -22,40 +23,40 @@ def names_in(rule: dict[str, Any]) -> set[str]:
 
 
 def index_page(ctx: SiteContext) -> Page:
-    page = links.MODIFIERS
     rows = []
     for mid, entry in ctx.model["modifiers"].items():
-        rows.append([modifier_link(page, mid), md(entry["meaning"]), md(entry["kind"].replace("-", " ")),
-                     md(entry.get("discipline") or "—")])
-    body = ("The modifiers the knowledge base knows, in our own words. Open one for which payers require it, "
-            "when, and the mistakes people make with it.\n\n"
-            + table(["Modifier", "Meaning", "Kind", "Discipline"], rows))
-    return Page(page, "Modifiers", "# Modifiers\n\n" + body + "\n")
+        rows.append([modifier_link(mid), entry["meaning"], entry["kind"].replace("-", " "),
+                     entry.get("discipline") or "—"])
+    return Page(links.MODIFIERS, "Modifiers", [
+        Heading(1, "Modifiers", "modifiers"),
+        Para("The modifiers the knowledge base knows, in our own words. Open one for which payers require it, "
+             "when, and the mistakes people make with it."),
+        table(["Modifier", "Meaning", "Kind", "Discipline"], rows),
+    ])
 
 
 def modifier_page(ctx: SiteContext, mid: str) -> Page:
     page = links.modifier_page(mid)
     entry = ctx.model["modifiers"][mid]
-    out = [f"[Modifiers]({links.rel(page, links.MODIFIERS)}) › {md(mid)}\n{{: .kb-crumbs }}",
-           f"# {md(mid)}: {md(entry['meaning'])}"]
-    facts = [["Kind", md(entry["kind"].replace("-", " "))]]
+    out: Blocks = [Para([Link("Modifiers", links.MODIFIERS), f" › {mid}"], cls="kb-crumbs"),
+                   Heading(1, f"{mid}: {entry['meaning']}", "")]
+    facts: list[list[Inline]] = [["Kind", entry["kind"].replace("-", " ")]]
     if entry.get("discipline"):
-        facts.append(["Discipline", md(entry["discipline"])])
+        facts.append(["Discipline", entry["discipline"]])
     if entry.get("effective_from"):
         facts.append(["In use", cite.period(entry, ctx.as_of)])
-    facts.append(["Source", f"{cite.grade(entry.get('evidence'))} {cite.sources(page, entry.get('sources'))}"])
+    facts.append(["Source", [cite.grade(entry.get("evidence")), " ", cite.sources(entry.get("sources"))]])
     out.append(table(["", ""], facts, cls="kb-facts"))
-    if entry.get("notes"):
-        out.append(paragraphs(entry["notes"]))
+    out += [Para(p) for p in paragraphs(entry.get("notes"))]
 
-    out.append(thresholds(ctx, page, mid))
+    out += thresholds(ctx, mid)
     mistakes = entry.get("common_mistakes") or []
-    out.append("## Common mistakes {#mistakes}")
-    out.append("\n".join(f"- {md(m)}" for m in mistakes) if mistakes else "None recorded yet.")
+    out.append(Heading(2, "Common mistakes", "mistakes"))
+    out.append(Block(Items(mistakes)) if mistakes else Para("None recorded yet."))
 
-    out.append("## Which payers ask for it, and when {#payers}")
-    out.append("Every payer rule that names this modifier, in every period. Rules a payer inherits unchanged are "
-               "listed once, at the payer that states them, with the payers that inherit them.")
+    out.append(Heading(2, "Which payers ask for it, and when", "payers"))
+    out.append(Para("Every payer rule that names this modifier, in every period. Rules a payer inherits unchanged "
+                    "are listed once, at the payer that states them, with the payers that inherit them."))
     rows = []
     for pid in ctx.payer_ids:
         for rule in ctx.rules(pid, "modifier_rules"):
@@ -65,63 +66,61 @@ def modifier_page(ctx: SiteContext, mid: str) -> Page:
                 r["key"] == rule["key"] and r.get("declared_by") == pid and r.get("effective_from") ==
                 rule.get("effective_from") for r in ctx.rules(p, "modifier_rules"))]
             anchor = links.rule_anchor("modifier_rules", rule["key"])
-            who = payer_link(page, ctx, pid, anchor)
+            who: list[Inline] = [payer_link(ctx, pid, anchor)]
             if heirs and len(heirs) == len(ctx.payer_ids) - 1:
-                who += f'<br><span class="kb-heirs">and every other payer ({len(heirs)}), inherited</span>'
+                who.append(Lines(["", Span(f"and every other payer ({len(heirs)}), inherited", "kb-heirs")]))
             elif heirs:
-                who += '<br><span class="kb-heirs">and, inherited: ' + ", ".join(
-                    payer_link(page, ctx, h) for h in heirs) + "</span>"
-            rows.append([who, md(rule["id"]), modifier_condition(page, ctx, rule), selector_text(page, rule, ctx),
-                         *cite.meta(page, rule, ctx.as_of), notes_cell(page, ctx, pid, "modifier_rules", rule, anchor)])
+                who.append(Lines(["", Span(["and, inherited: ", joined([payer_link(ctx, h) for h in heirs])],
+                                           "kb-heirs")]))
+            rows.append([who, rule["id"], modifier_condition(ctx, rule), selector_text(rule, ctx),
+                         *cite.meta(rule, ctx.as_of), notes_cell(ctx, pid, "modifier_rules", rule, anchor)])
     out.append(table(["Payer", "Rule", "What it asks", "On lines of", *cite.META_HEADER, "Notes"], rows)
-               or "No payer rule names this modifier.")
+               or Para("No payer rule names this modifier."))
 
     pays = []
     for pid in ctx.payer_ids:
         for rule in ctx.rules(pid, "payment_adjustments"):
             if mid in (rule.get("modifiers") or []) and ctx.origin(pid, "payment_adjustments", rule)[0] != "inherited":
                 anchor = links.rule_anchor("payment_adjustments", rule["key"])
-                pays.append([payer_link(page, ctx, pid, anchor), f"{rule['percent']:g} % of payment",
-                             *cite.meta(page, rule, ctx.as_of),
-                             notes_cell(page, ctx, pid, "payment_adjustments", rule, anchor)])
+                pays.append([payer_link(ctx, pid, anchor), f"{rule['percent']:g} % of payment",
+                             *cite.meta(rule, ctx.as_of), notes_cell(ctx, pid, "payment_adjustments", rule, anchor)])
     if pays:
-        out.append("## Payment {#payment}")
+        out.append(Heading(2, "Payment", "payment"))
         out.append(table(["Payer", "Lines with this modifier are paid", *cite.META_HEADER, "Notes"], pays))
 
     if entry["kind"] == "distinct-service":
-        out.append("## Bundling edits it can bypass {#bundling}")
-        rows = []
+        out.append(Heading(2, "Bundling edits it can bypass", "bundling"))
+        counts = []
         for pid in ctx.payer_ids:
             edits = [r for r in ctx.rules(pid, "ptp_edits")
                      if r["modifier_indicator"] == 1 and cite.status(r, ctx.as_of) == "in force"]
-            rows.append([payer_link(page, ctx, pid, "bundling"), str(len(edits))])
-        out.append(md_block("A distinct-service modifier goes on the column 2 code of a PTP edit whose modifier "
-                            "indicator is 1, and only when the services really were separate (different session, "
-                            f"site or 15-minute interval). Edits with indicator 1 in force on {ctx.as_of}:"))
-        out.append(table(["Payer", "Edits it may bypass"], rows))
-    return Page(page, f"{mid} {entry['meaning']}", "\n\n".join(p for p in out if p) + "\n", boost=3)
+            counts.append([payer_link(ctx, pid, "bundling"), str(len(edits))])
+        out.append(Para("A distinct-service modifier goes on the column 2 code of a PTP edit whose modifier "
+                        "indicator is 1, and only when the services really were separate (different session, "
+                        f"site or 15-minute interval). Edits with indicator 1 in force on {ctx.as_of}:"))
+        out.append(table(["Payer", "Edits it may bypass"], counts))
+    return Page(page, f"{mid} {entry['meaning']}", [b for b in out if b is not None], boost=3)
 
 
-def thresholds(ctx: SiteContext, page: str, mid: str) -> str:
+def thresholds(ctx: SiteContext, mid: str) -> Blocks:
     """For a modifier that marks a dollar threshold (KX): the amounts by year and group, as a table and a chart."""
     rows = charts.threshold_table(ctx, mid)
     if not rows:
-        return ""
+        return []
     pid = rows[0][0]
     groups = sorted({g for _, _, amounts in rows for g in amounts})
-    anchor = "thresholds"
     this_year = next((amounts for _, year, amounts in rows if year == ctx.as_of.year), None)
     now = ("" if this_year is None else f" In {ctx.as_of.year}: "
-           + "; ".join(f"{md(g)} ${a:,.0f}" for g, a in sorted(this_year.items())) + ".")
-    every = links.rel(page, links.payer_page(pid), anchor)
-    body = [f"## {md(mid)} threshold amounts by year {{#amounts}}",
-            f"The amount of allowed charges a year after which {md(ctx.name(pid))} wants {md(mid)} on the line, by "
-            f"calendar year and group ([every amount with its sources]({every})).{now}",
-            table(["Year", *[md(g) for g in groups]],
-                  [[str(year), *[f"${amounts[g]:,.0f}" if g in amounts else "—" for g in groups]]
-                   for _, year, amounts in rows], cls="kb-facts kb-amounts"),
-            charts.threshold_history(ctx, mid)]
-    return "\n\n".join(b for b in body if b)
+           + "; ".join(f"{g} ${a:,.0f}" for g, a in sorted(this_year.items())) + ".")
+    chart = charts.threshold_history(ctx, mid)
+    return [b for b in [
+        Heading(2, f"{mid} threshold amounts by year", "amounts"),
+        Para([f"The amount of allowed charges a year after which {ctx.name(pid)} wants {mid} on the line, by "
+              "calendar year and group (", Link("every amount with its sources", links.payer_page(pid), "thresholds"),
+              f").{now}"]),
+        table(["Year", *groups], [[str(year), *[f"${amounts[g]:,.0f}" if g in amounts else "—" for g in groups]]
+                                  for _, year, amounts in rows], cls="kb-facts kb-amounts"),
+        Block(chart) if chart else None] if b is not None]
 
 
 __all__ = ["names_in", "pages", "plural"]

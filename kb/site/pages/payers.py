@@ -571,13 +571,13 @@ def modifier_condition(ctx: SiteContext, rule: dict[str, Any]) -> Inline:
     if kind == "forbidden":
         return "never on these lines"
     if kind == "telehealth":
-        marks = [modifier_link(page, m, ctx) for m in rule.get("modifiers") or []]
-        marks += [f"place of service {md(p)}" for p in rule.get("places_of_service") or []]
+        marks: list[Inline] = [modifier_link(m, ctx) for m in rule.get("modifiers") or []]
+        marks += [f"place of service {p}" for p in rule.get("places_of_service") or []]
         also = rule.get("lines_with") or []
-        return (("paid" if rule.get("allowed") else "**not paid**") + " when furnished via telehealth (a line with "
-                + " / ".join(marks) + ")"
-                + (", also on every line carrying " + " / ".join(modifier_link(page, m, ctx) for m in also)
-                   if also else ""))
+        return ["paid" if rule.get("allowed") else Strong("not paid"),
+                " when furnished via telehealth (a line with ", joined(marks, " / "), ")",
+                *([", also on every line carrying ", joined([modifier_link(m, ctx) for m in also], " / ")]
+                  if also else [])]
     if kind == "pairs-with":
         return ["goes with: ", joined([[modifier_link(a, ctx), " with ", modifier_link(b, ctx)]
                                        for a, b in (rule.get("pairs") or {}).items()])]

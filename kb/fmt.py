@@ -19,6 +19,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase, CommentedMap, CommentedSeq
+from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, SingleQuotedScalarString
 
@@ -37,9 +38,19 @@ class FormatError(Exception):
     """A file that cannot be formatted (not YAML); `kb validate` says more."""
 
 
+class _Emitter(Emitter):  # type: ignore[misc]
+    """ruamel's emitter, but a double-quoted scalar (text with a tab or another character only escapes can write)
+    stays on one line: ruamel's line breaking of double-quoted text can break right after an escaped backslash
+    without the continuation backslash, so the text read back gains a space."""
+
+    def write_double_quoted(self, text: Any, split: Any = True) -> None:
+        super().write_double_quoted(text, split=False)
+
+
 def yaml_rt() -> YAML:
     """A round-trip YAML reader and writer set to the project's layout."""
     y = YAML()
+    y.Emitter = _Emitter
     y.width = WIDTH
     y.indent(mapping=2, sequence=2, offset=0)
     y.preserve_quotes = False

@@ -108,3 +108,12 @@ def test_formatting_is_idempotent_and_keeps_the_data(data, kind):
     once = format_text(text, kind)
     assert format_text(once, kind) == once
     assert plain(yaml.safe_load(once)) == plain(yaml.safe_load(text))
+
+
+def test_text_with_a_tab_and_a_backslash_keeps_its_characters():
+    """ruamel's line breaking of double-quoted text broke after an escaped backslash without the continuation mark,
+    so a space crept in (found by the property above); double-quoted text now stays on one line."""
+    data = {"id": {"id": None, "effective_from": " ".join(["97110"] * 14) + " 2024-07-01 \\bPNF\\b tab\there"}}
+    once = format_text(yaml.safe_dump(data, sort_keys=False, width=80), "payer")
+    assert yaml.safe_load(once) == data
+    assert format_text(once, "payer") == once

@@ -96,6 +96,8 @@ def _visits(name: str, args: argparse.Namespace) -> Any:
         raise UsageError(f"no such file: {name}")
     if (source := claim_source(path, args)) is not None:
         return source
+    if path.suffix.lower() == ".csv":
+        return path  # kb.parallel reads a long CSV file in slices, one per worker
     return read_file(path)
 
 

@@ -25,7 +25,6 @@ from kb.check.inputs import csv_header, csv_visits
 from kb.check.result import VisitError
 
 SLICE_BYTES = 64 * 1024  # about 300 visits of three lines: the hand-over is small beside checking them
-_ODD_QUOTES = re.compile(rb'(?m)^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$')  # a line whose quote opens a field
 _BARE_CR = re.compile(rb"\r(?!\n)")
 _BOM = b"\xef\xbb\xbf"
 
@@ -108,6 +107,20 @@ def _utf8(data: mmap.mmap, block: int = 1 << 22) -> bool:
     return True
 
 
+def _spans_lines(data: mmap.mmap, block: int = 1 << 22) -> bool:
+    """Whether some line has an odd number of `"`: a quoted field may run on to the next line there."""
+    if data.find(b'"') < 0:
+        return False
+    start = 0
+    while start < len(data):
+        stop = data.find(b"\n", start + block)
+        stop = len(data) if stop < 0 else stop + 1
+        if any(line.count(b'"') % 2 for line in data[start:stop].split(b"\n") if b'"' in line):
+            return True
+        start = stop
+    return False
+
+
 def plan(path: Path) -> CsvFile | None:
     """The file mapped for cutting, or None when it cannot be cut safely (then read it in one pass)."""
     try:
@@ -118,7 +131,7 @@ def plan(path: Path) -> CsvFile | None:
     if not _utf8(data):
         data.close()
         return None
-    if _ODD_QUOTES.search(data) or _BARE_CR.search(data):  # type: ignore[call-overload]
+    if _BARE_CR.search(data) or _spans_lines(data):  # type: ignore[call-overload]
         data.close()
         return None
     begin = len(_BOM) if data[:3] == _BOM else 0

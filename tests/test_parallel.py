@@ -161,3 +161,19 @@ def test_a_csv_that_cannot_be_cut_is_read_in_one_pass(k, tmp_path, monkeypatch):
     pooled = list(parallel.check_many(k, path, workers=2))
     assert pooled == list(k.check_many(path, workers=1))
     assert any(r.claim_id == "E1" for r in pooled)
+
+
+def test_lines_and_findings_numbered_once_and_renumbered_past_the_cache(k, monkeypatch):
+    from kb import transfer
+
+    batch = visits(60) * 2  # every line and finding of the second half was sent before
+    results = list(k.check_many(batch, workers=1))
+    encoder, decoder = transfer.Encoder(), transfer.Decoder()
+    first, second = encoder.encode(results[:60]), encoder.encode(results[60:])
+    assert len(second) < len(first) / 2
+    decoded = decoder.decode(first) + decoder.decode(second)
+    assert decoded == results
+    assert decoded[60].findings[0] is decoded[0].findings[0]  # one object per distinct finding
+    monkeypatch.setattr(transfer, "CACHE", 10)  # the tables start again on both sides every chunk
+    encoder, decoder = transfer.Encoder(), transfer.Decoder()
+    assert [r for i in range(0, 120, 7) for r in decoder.decode(encoder.encode(results[i:i + 7]))] == results

@@ -157,6 +157,21 @@ def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tupl
         yield batch
 
 
+def run_tasks(kb: RuleBase, tasks: Iterable[Any], work: Callable[[Any, Any], T], n: int) -> Iterator[T]:
+    """work(kb, task) for each task, on n forked workers (here when n is 1 or fork is not available); the values
+    in task order. `work` is a module-level function (sent by name); what it reads besides the task, workers
+    inherit at fork."""
+    if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for task in tasks:
+            yield work(kb, task)
+        return
+    yield from _pooled(kb, tasks, None, n, partial(_call, work=work))
+
+
+def _call(task: Any, work: Callable[[Any, Any], T]) -> T:
+    return work(_WORKER_KB, task)
+
+
 def _pooled(kb: RuleBase, tasks: Iterable[Any], items: Any, n: int, work: Callable[[Any], Any]) -> Iterator[Any]:
     """work(task) on n forked workers, for each task; the values in task order. The workers inherit `kb` and
     `items` (read by the tasks) at fork: neither is sent."""

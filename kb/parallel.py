@@ -98,18 +98,17 @@ def check_many(kb: RuleBase, visits: Any, workers: int | None = None,
     # a list in memory is not sent to the workers at all: they inherit it at fork and read their ranges of it
     items = visits if isinstance(visits, list | tuple) else None
     done = 0  # visits checked here before the pool starts
-    if workers is None:
-        # results stream from the first visit: the head of the batch is checked here, and only a batch that
-        # turns out long moves on to every core
+    if workers is None and items is not None and len(items) <= AUTO_AFTER:
+        n = 1  # a short list: one process
+    elif workers is None and items is None:
+        # a stream of unknown length: results come from the first visit, the head of the batch is checked here,
+        # and only a batch that turns out long moves on to every core
         yield from _check_chunk_in(kb, itertools.islice(indexed, AUTO_AFTER), finish)
         done = AUTO_AFTER
-        if items is not None and len(items) <= AUTO_AFTER:
+        following = next(indexed, None)
+        if following is None:
             return
-        if items is None:
-            following = next(indexed, None)
-            if following is None:
-                return
-            indexed = itertools.chain([following], indexed)
+        indexed = itertools.chain([following], indexed)
     if n == 1 or not forks:
         yield from _check_chunk_in(kb, indexed, finish)
         return

@@ -177,3 +177,29 @@ def test_lines_and_findings_numbered_once_and_renumbered_past_the_cache(k, monke
     monkeypatch.setattr(transfer, "CACHE", 10)  # the tables start again on both sides every chunk
     encoder, decoder = transfer.Encoder(), transfer.Decoder()
     assert [r for i in range(0, 120, 7) for r in decoder.decode(encoder.encode(results[i:i + 7]))] == results
+
+
+def test_the_default_uses_every_core_for_a_long_list_or_file(k, tmp_path, monkeypatch):
+    checked_here: list[int] = []
+    real = parallel._check_chunk_in
+
+    def spy(kb_, batch, finish):
+        batch = list(batch)
+        checked_here.append(len(batch))  # in a forked worker this appends to the worker's copy
+        return real(kb_, batch, finish)
+
+    monkeypatch.setattr(parallel, "_check_chunk_in", spy)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "AUTO_AFTER", 20)
+    batch = visits(45)
+    assert list(parallel.check_many(k, batch, chunk=8)) == list(k.check_many(batch, workers=1))
+    assert checked_here == []  # the long list went to the workers from its first visit
+    assert len(list(parallel.check_many(k, visits(20)))) == 20 and checked_here == [20]  # a short one stays here
+    path = awkward_csv(tmp_path)
+    cut: list[int] = []
+    real_csv = parallel._check_csv
+    monkeypatch.setattr(parallel, "_check_csv", lambda *a: cut.append(1) or real_csv(*a))
+    monkeypatch.setattr(parallel, "AUTO_BYTES", path.stat().st_size - 1)
+    assert list(parallel.check_many(k, path)) == list(k.check_many(path, workers=1)) and cut == [1]
+    monkeypatch.setattr(parallel, "AUTO_BYTES", path.stat().st_size)  # a file this short: one process
+    assert list(parallel.check_many(k, path)) == list(k.check_many(path, workers=1)) and cut == [1]

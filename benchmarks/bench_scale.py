@@ -448,9 +448,12 @@ def main() -> None:
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"python {sys.version.split()[0]}, kb {kb.__version__}, {args.rows:,} PTP rows; {load_avg()}")
-    parts, ptp, mue = prepare(args.work, args.rows)
-    if "ncci" in only or not ptp.exists() or not mue.exists():
-        run_ncci(parts, ptp, mue, args.work)
+    if only & {"ncci", "load", "lookups", "check"}:  # the sections that use the CMS-size tables
+        parts, ptp, mue = prepare(args.work, args.rows)
+        if "ncci" in only or not ptp.exists() or not mue.exists():
+            run_ncci(parts, ptp, mue, args.work)
+    else:
+        args.work.mkdir(parents=True, exist_ok=True)
     if "load" in only:
         run_load(ptp, mue, args.work, args.runs)
     if "lookups" in only:

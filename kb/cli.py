@@ -217,13 +217,19 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"  MUE: {view['mue']['value']} per day (MAI {view['mue']['mai']})")
         for r in view["modifier_rules"]:
             named = r.get("modifiers") or [f"{a} with {b}" for a, b in (r.get("pairs") or {}).items()]
-            print(f"  modifiers ({r['type']}): {', '.join(named)}")
+            extra = ""
+            if r["type"] == "telehealth":  # say whether the payer pays telehealth lines on the date
+                places = "/".join(r.get("places_of_service") or [])
+                paid = "paid" if r.get("allowed") else "NOT paid"
+                extra = (f" or place of service {places}" if places else "") + f": {paid} via telehealth on this date"
+            print(f"  modifiers ({r['type']}): {', '.join(named)}{extra}")
         for e in view["bundling"]:
             print(f"  bundled: {e['column1']} over {e['column2']}, indicator {e['modifier_indicator']}")
         for d in view["documentation"]:
             print(f"  note must show: {d['element']}")
         for r in view["visit_rules"]:
-            print(f"  visit rule ({r['type']}): {r['id']} -> {r['finding']}")
+            terms = ", ".join(f"{k} {r[k]}" for k in ("max", "days", "treatment_days") if r.get(k) is not None)
+            print(f"  visit rule ({r['type']}): {r['id']}" + (f" ({terms})" if terms else "") + f" -> {r['finding']}")
     return 0
 
 

@@ -36,6 +36,8 @@ EDGE_KINDS = {
     "forbids_modifier": "payer -> modifier (modifier_rules: forbidden)",
     "bypasses_with": "payer -> modifier (modifier_rules: distinct-service)",
     "pairs_with": "modifier -> modifier it must appear with (modifier_rules: assistant, pairs-with)",
+    "telehealth_with": "payer -> modifier marking a telehealth line (modifier_rules: telehealth; `allowed` says "
+                       "whether the payer pays such lines in the rule's period)",
     "sets_threshold": "payer -> threshold (thresholds)",
     "adjusts_payment": "payer -> modifier or code (payment_adjustments)",
     "limits_per_date": "payer -> code (visit_rules: max-per-date)",
@@ -147,7 +149,8 @@ def _payer_edges(g: nx.MultiDiGraph, payer: str, data: dict[str, Any]) -> None:
 
 def _modifier_edges(add, p: str, r: dict[str, Any]) -> None:
     extra = {"rule_id": r["id"], "type": r["type"], "applies_to_codes": r.get("applies_to_codes", [])}
-    kind = {"forbidden": "forbids_modifier", "distinct-service": "bypasses_with"}.get(r["type"], "requires_modifier")
+    kind = {"forbidden": "forbids_modifier", "distinct-service": "bypasses_with",
+            "telehealth": "telehealth_with"}.get(r["type"], "requires_modifier")
     named = list(r.get("modifiers", []))
     if r.get("modifier"):
         named.append(r["modifier"])
@@ -155,6 +158,8 @@ def _modifier_edges(add, p: str, r: dict[str, Any]) -> None:
         add(p, node_id("modifier", mod), r, kind, suffix=f"|{mod}", plan_of_care=plan,
             de_minimis_percent=r.get("de_minimis_percent"), **extra)
     for mod in named:
-        add(p, node_id("modifier", mod), r, kind, suffix=f"|{mod}", threshold=r.get("threshold"), **extra)
+        more = ({"allowed": r.get("allowed"), "places_of_service": r.get("places_of_service")}
+                if r["type"] == "telehealth" else {"threshold": r.get("threshold")})
+        add(p, node_id("modifier", mod), r, kind, suffix=f"|{mod}", **more, **extra)
     for mod, partner in (r.get("pairs") or {}).items():
         add(node_id("modifier", mod), node_id("modifier", partner), r, "pairs_with", suffix=f"|{mod}", **extra)

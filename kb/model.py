@@ -160,7 +160,9 @@ class ModifierRule(Rule):
     de_minimis_percent: float | None = None
     threshold: str | None = None
     pairs: dict[str, str] = field(default_factory=dict)
-    lines_with: tuple[str, ...] = ()  # threshold: also every line carrying one of these modifiers, any code
+    lines_with: tuple[str, ...] = ()  # threshold, telehealth: also every line carrying one of these modifiers
+    allowed: bool | None = None  # telehealth: the payer pays telehealth lines in the rule's period
+    places_of_service: tuple[str, ...] = ()  # telehealth: the visit places of service that mean telehealth
 
     def __str__(self) -> str:
         return f"{self.id} ({self.type}): {', '.join(self.modifiers)}"

@@ -63,7 +63,8 @@ def typed_rule(section: str, payer: str, data: dict[str, Any]) -> Rule:
                             applies_to=tuple(data.get("applies_to_codes", ())),
                             by_plan_of_care=dict(data.get("by_plan_of_care") or {}),
                             de_minimis_percent=data.get("de_minimis_percent"), threshold=data.get("threshold"),
-                            pairs=dict(data.get("pairs") or {}), lines_with=tuple(data.get("lines_with", ())))
+                            pairs=dict(data.get("pairs") or {}), lines_with=tuple(data.get("lines_with", ())),
+                            allowed=data.get("allowed"), places_of_service=tuple(data.get("places_of_service", ())))
     if section == "thresholds":
         return Threshold(**common, name=data["name"], group=data["group"], year=data["year"], amount=data["amount"])
     if section == "payment_adjustments":

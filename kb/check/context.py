@@ -78,6 +78,7 @@ class CodeFacts:
     threshold: list[ModifierRule] = field(default_factory=list)
     required: list[ModifierRule] = field(default_factory=list)
     forbidden: list[ModifierRule] = field(default_factory=list)
+    telehealth: list[ModifierRule] = field(default_factory=list)  # telehealth rules in force for the code
     pairs: list[ModifierRule] = field(default_factory=list)  # every rule with a `pairs` map (pairs-with, assistant)
     distinct: dict[str, ModifierRule] = field(default_factory=dict)  # modifier -> distinct-service rule
     percent: list[PaymentAdjustment] = field(default_factory=list)
@@ -164,6 +165,14 @@ class Context:
             m for m, e in catalogue.modifiers.items() if e.get("kind") == "assistant") | {
             m for r in self.modifier_rules if r.type == "assistant" for m in r.modifiers}
         self.known_modifiers = frozenset(catalogue.modifiers)
+        # what marks a line as furnished via telehealth: the catalogue's telehealth modifiers and every telehealth
+        # rule's modifiers and places of service (whether or not one is in force: a lapse must still be seen)
+        tele = [r for r in view.all_rules("modifier_rules") if isinstance(r, ModifierRule) and r.type == "telehealth"]
+        self.telehealth_modifiers = frozenset(
+            m for m, e in catalogue.modifiers.items() if e.get("kind") == "telehealth") | {
+            m for r in tele for m in r.modifiers}
+        self.telehealth_places = frozenset(p for r in tele for p in r.places_of_service)
+        self.telehealth_rules: list[ModifierRule] = tele  # every period, for telehealth.no-data's sources
         thresholds: list[Threshold] = view.thresholds()
         self.thresholds: dict[tuple[str, str], Threshold] = {(t.name, t.group): t for t in thresholds}
         used = {r.threshold for r in self.modifier_rules if r.type == "threshold"}
@@ -210,7 +219,8 @@ class Context:
             if r.applies_to and code not in r.applies_to and not r.lines_with:
                 continue
             kind = {"discipline": facts.discipline, "assistant": facts.assistant, "threshold": facts.threshold,
-                    "required": facts.required, "forbidden": facts.forbidden}.get(r.type)
+                    "required": facts.required, "forbidden": facts.forbidden,
+                    "telehealth": facts.telehealth}.get(r.type)
             if kind is not None:
                 kind.append(r)
             if r.pairs:

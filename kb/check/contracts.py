@@ -85,6 +85,9 @@ def visit_schema() -> dict[str, Any]:
             "plan_of_care": _optional({"enum": list(PLANS), "description": "The plan of care the visit is under."}),
             "state": _optional({"type": "string", "pattern": "^[A-Z]{2}$",
                                 "description": "Two-letter state, for state-limited rules."}),
+            "place_of_service": _optional({"type": "string", "pattern": "^[0-9]{2}$",
+                                           "description": "CMS place-of-service code of the visit, two digits (02 "
+                                                          "or 10: furnished via telehealth; telehealth rules)."}),
             "ytd_allowed": _dollars("Allowed amount of the year before this visit, for the discipline group "
                                     "(KX and targeted-review thresholds)."),
             "note": _optional({"type": "string", "maxLength": MAX_NOTE_CHARS,

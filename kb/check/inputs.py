@@ -35,17 +35,19 @@ MAX_TEXT = 2_000_000  # bytes of YAML/JSON text for one call
 MAX_NOTE_CHARS = NOTE_LIMIT  # characters of a visit note (kb/check/notes.py: bounds the time the matcher takes)
 PLANS = ("PT", "OT", "SLP")
 
-VISIT_FIELDS = ("claim_id", "payer", "date", "plan_of_care", "state", "ytd_allowed", "note", "episode", "lines")
+VISIT_FIELDS = ("claim_id", "payer", "date", "plan_of_care", "state", "place_of_service", "ytd_allowed", "note",
+                "episode", "lines")
 LINE_FIELDS = ("code", "minutes", "units", "modifiers", "assistant_minutes", "allowed", "start", "end")
 _VISIT_KEYS = frozenset(VISIT_FIELDS)
 _LINE_KEYS = frozenset(LINE_FIELDS)
-CSV_VISIT_FIELDS = ("payer", "date", "plan_of_care", "state", "ytd_allowed", "note")
+CSV_VISIT_FIELDS = ("payer", "date", "plan_of_care", "state", "place_of_service", "ytd_allowed", "note")
 CSV_COLUMNS = ("claim_id", *CSV_VISIT_FIELDS, *LINE_FIELDS)
 CSV_REQUIRED = ("claim_id", "payer", "date", "code")
 
 _CODE = re.compile(r"^([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")
 _MODIFIER = re.compile(r"^[0-9A-Z]{2}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
+_PLACE = re.compile(r"^[0-9]{2}$")
 _CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 _SPLIT = re.compile(r"[\s;,]+")
 
@@ -73,6 +75,7 @@ class Visit:
     lines: tuple[Line, ...]
     plan_of_care: str | None = None
     state: str | None = None
+    place_of_service: str | None = None  # CMS place-of-service code, two digits ('02', '10': telehealth)
     ytd_allowed: float | None = None
     note: str | None = None
     claim_id: str | None = None
@@ -106,6 +109,7 @@ def to_visit(data: Any) -> Visit:
     state = data.get("state")
     if state is not None and (not isinstance(state, str) or not _STATE.match(state)):
         raise InputError(f"must be a two-letter state code such as 'OH', not {_show(state)}", "state")
+    place = _place(data.get("place_of_service"))
     ytd = _money(data.get("ytd_allowed"), "ytd_allowed")
     note = data.get("note")
     if note is not None and not isinstance(note, str):
@@ -124,8 +128,20 @@ def to_visit(data: Any) -> Visit:
     total = sum(ln.minutes or 0 for ln in lines)
     if total > MAX_MINUTES:
         raise InputError(f"the lines add up to {total} minutes, more than a day ({MAX_MINUTES})", "lines")
-    return Visit(payer=payer, date=day, lines=lines, plan_of_care=plan, state=state, ytd_allowed=ytd, note=note,
-                 claim_id=claim_id, episode=episode)
+    return Visit(payer=payer, date=day, lines=lines, plan_of_care=plan, state=state, place_of_service=place,
+                 ytd_allowed=ytd, note=note, claim_id=claim_id, episode=episode)
+
+
+def _place(value: Any) -> str | None:
+    """A place-of-service code: two digits ('02'); a whole number 0-99 (from a spreadsheet cell) is padded."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 99:
+        return f"{value:02d}"
+    if isinstance(value, str) and _PLACE.match(value.strip()):
+        return value.strip()
+    raise InputError(f"must be a two-digit CMS place-of-service code such as '11' or '02', not {_show(value)}",
+                     "place_of_service")
 
 
 def _line(raw: Any, i: int) -> Line:

@@ -92,6 +92,11 @@ class Claim:
             }
             if self.state:
                 visit["state"] = self.state
+            # the lines' own place of service (837P SV105, FHIR item.location) when they agree, else the claim's
+            places = {ln.place_of_service for ln in lines if ln.place_of_service}
+            place = places.pop() if len(places) == 1 else self.place_of_service
+            if place:
+                visit["place_of_service"] = place
             if self.plan_of_care:
                 visit["plan_of_care"] = self.plan_of_care
             out.append(visit)

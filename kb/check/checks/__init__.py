@@ -13,6 +13,7 @@ from kb.check.checks import (  # noqa: F401  (imported to register the checks)
     episode,
     limits,
     modifiers,
+    telehealth,
     thresholds,
     units,
     visit,

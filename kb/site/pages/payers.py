@@ -545,6 +545,14 @@ def modifier_condition(page: str, ctx: SiteContext, rule: dict[str, Any]) -> str
         return "required on every line"
     if kind == "forbidden":
         return "never on these lines"
+    if kind == "telehealth":
+        marks = [modifier_link(page, m, ctx) for m in rule.get("modifiers") or []]
+        marks += [f"place of service {md(p)}" for p in rule.get("places_of_service") or []]
+        also = rule.get("lines_with") or []
+        return (("paid" if rule.get("allowed") else "**not paid**") + " when furnished via telehealth (a line with "
+                + " / ".join(marks) + ")"
+                + (", also on every line carrying " + " / ".join(modifier_link(page, m, ctx) for m in also)
+                   if also else ""))
     if kind == "pairs-with":
         return "goes with: " + ", ".join(f"{modifier_link(page, a, ctx)} with {modifier_link(page, b, ctx)}"
                                          for a, b in (rule.get("pairs") or {}).items())

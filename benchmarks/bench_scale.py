@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -216,59 +217,134 @@ def run_check(ptp: Path, mue: Path, visits_n: int, runs: int) -> None:
            spread([w / o for w, o in zip(single["with"], single["without"], strict=True)]))
 
 
-def run_workers(visits_n: int, runs: int) -> None:
+@dataclass(frozen=True)
+class Timed:
+    """One measured run: wall seconds, and CPU seconds of the calling process and of its worker processes."""
+
+    wall: float
+    parent: float
+    workers: float
+
+    @property
+    def cpu(self) -> float:
+        return self.parent + self.workers
+
+
+def rusage() -> tuple[float, float]:
+    """CPU seconds so far of this process and of its finished (waited-for) child processes."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def timed(fn: Callable[[], object]) -> Timed:
+    """Run fn, measuring wall and CPU (this process, and the workers it started and joined)."""
+    me0, kids0 = rusage()
+    start = time.perf_counter()
+    fn()
+    wall = time.perf_counter() - start
+    me1, kids1 = rusage()
+    return Timed(wall, me1 - me0, kids1 - kids0)
+
+
+def scaling(label: str, one: list[Timed], many: list[Timed], n: int, count: int, what: str) -> None:
+    """The figures of 1 vs n processes over interleaved runs: wall ratio, CPU efficiency, the parent's serial
+    share and the speed-up it predicts on more cores (Amdahl: the parent's CPU serial, the workers' CPU spread)."""
+    med = statistics.median
+    report(f"{label}: wall, 1 process, s", spread([t.wall for t in one]))
+    report(f"{label}: wall, {n} workers, s", spread([t.wall for t in many]))
+    report(f"{label}: {what}/s, 1 process / {n} workers",
+           f"{count / med([t.wall for t in one]):,.0f} / {count / med([t.wall for t in many]):,.0f}")
+    report(f"{label}: speed-up (wall 1 / wall {n})", spread([a.wall / b.wall for a, b in zip(one, many, strict=True)]))
+    report(f"  CPU s: 1 process; {n} workers: parent + workers",
+           f"{med([t.cpu for t in one]):.2f}; {med([t.parent for t in many]):.2f} + "
+           f"{med([t.workers for t in many]):.2f}")
+    report(f"  CPU efficiency, sum of worker CPU / ({n} x wall)",
+           spread([t.workers / (n * t.wall) for t in many]))
+    report("  work overhead, CPU of all processes / CPU of 1", spread([b.cpu / a.cpu for a, b in zip(one, many,
+                                                                                                    strict=True)]))
+    share = [t.parent / t.cpu for t in many]
+    report("  parent's serial share of the CPU (parent / all)", spread(share, "{:.3f}"))
+    # Amdahl, from medians: the parent's CPU runs serially, the workers' CPU spreads over m cores
+    base, parent, workers = med([t.cpu for t in one]), med([t.parent for t in many]), med([t.workers for t in many])
+    report("  predicted speed-up on m free cores, CPU1 / (parent + workers / m)",
+           ", ".join(f"{m}: {base / (parent + workers / m):.2f}x" for m in (2, 4, 8, 16)))
+    report("  (the same with the parent overlapping the workers)",
+           ", ".join(f"{m}: {base / max(parent, (parent + workers) / m):.2f}x" for m in (2, 4, 8, 16)))
+
+
+def run_workers(visits_n: int, runs: int, work: Path, profile: bool = False) -> None:
     from kb.parallel import cores
 
-    n = cores()
-    print(f"== check_many on 1 vs {n} processes, {visits_n:,} visits ({load_avg()})")
-    k = kb.load(ROOT / "policies")
+    n = max(2, cores())
+    print(f"== 1 process vs {n} workers, {visits_n:,} visits, {runs} interleaved runs ({load_avg()})")
+    artifact = work / "kb.json"
+    subprocess.run([sys.executable, "-m", "kb", "compile", "--policies", str(ROOT / "policies"), "-o", str(artifact)],
+                   check=True, capture_output=True)
+    k = kb.load(artifact)
     visits = synthetic_visits(k, visits_n, 9)
-    list(k.check_many(visits[:500], workers=1))
-    walls: dict[int, list[float]] = {1: [], n: []}
-    cpus: dict[int, list[float]] = {1: [], n: []}
-    parent: list[float] = []
+    list(k.check_many(visits, workers=1))  # contexts built: both sides start warm (workers inherit them)
+    one, many = [], []
     for _ in range(runs):
-        for w in (1, n):  # contexts stay warm between runs (steady state); workers inherit the parent's
-            self0, kids0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.perf_counter()
-            for _ in k.check_many(visits, workers=w):
-                pass
-            walls[w].append(time.perf_counter() - start)
-            self1, kids1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpus[w].append(sum(getattr(self1, f) - getattr(self0, f) + getattr(kids1, f) - getattr(kids0, f)
-                               for f in ("ru_utime", "ru_stime")))
-            if w == n:
-                parent.append(sum(getattr(self1, f) - getattr(self0, f) for f in ("ru_utime", "ru_stime")))
-    report("wall, 1 process, s", spread(walls[1]))
-    report(f"wall, {n} processes, s", spread(walls[n]))
-    report(f"speed-up (wall 1 / wall {n})", spread([a / b for a, b in zip(walls[1], walls[n], strict=True)]))
-    report("CPU seconds, 1 process", spread(cpus[1]))
-    report(f"CPU seconds, {n} processes (parent + workers)", spread(cpus[n]))
-    report("  of which the parent (reading, unpickling results)", spread(parent))
-    eff = [c1 / cn for c1, cn in zip(cpus[1], cpus[n], strict=True)]
-    report(f"CPU efficiency of {n} processes (CPU 1 / CPU {n})", spread(eff))
-    report("speed-up on n free cores (model: n × efficiency)",
-           ", ".join(f"{m}: {m * statistics.median(eff):.1f}×" for m in (2, 4, 8, 16)))
-    # the command line: workers render the JSON, the parent only writes it
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / "kb-bench-visits.csv"
+        one.append(timed(lambda: list(k.check_many(visits, workers=1))))
+        many.append(timed(lambda: list(k.check_many(visits, workers=n))))
+    scaling("k.check_many (Python objects back)", one, many, n, visits_n, "visits")
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile(time.process_time)  # the parent's own CPU, not time spent waiting
+        profiler.runcall(lambda: list(k.check_many(visits, workers=n)))
+        print(f"  the parent's CPU in k.check_many(workers={n}), by function:")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(8)
+    print(f"({load_avg()})")
+
+    # the command line: a fresh process (imports, loading the compiled knowledge base: a fixed start-up cost),
+    # reading a CSV file and writing JSON to a file
+    path = work / "bench-visits.csv"
     path.write_text(to_csv(visits), encoding="utf-8")
-    cli_wall: dict[int, list[float]] = {1: [], n: []}
-    cli_cpu: dict[int, list[float]] = {1: [], n: []}
+    tiny = work / "bench-visit.csv"
+    tiny.write_text("".join(path.read_text(encoding="utf-8").splitlines(keepends=True)[:2]), encoding="utf-8")
+    out = work / "bench-findings.json"
+
+    def cli(source: Path, jobs: int) -> Timed:
+        code = ("import resource, sys, time; from kb.cli import main; t = time.perf_counter(); "
+                f"main(['check', {str(source)!r}, '--json', '--jobs', '{jobs}', '--policies', {str(artifact)!r}]); "
+                "w = time.perf_counter() - t; me = resource.getrusage(resource.RUSAGE_SELF); "
+                "kids = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                "print(w, me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime, file=sys.stderr)")
+        start = time.perf_counter()
+        with out.open("w") as fh:
+            proc = subprocess.run([sys.executable, "-c", code], stdout=fh, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        wall = time.perf_counter() - start
+        _, parent, kids = map(float, proc.stderr.strip().splitlines()[-1].split())
+        return Timed(wall, parent, kids)
+
+    start_up = [cli(tiny, 1) for _ in range(runs)]
+    one, many = [], []
     for _ in range(runs):
-        for w in (1, n):
-            kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "kb", "check", str(path), "--json", "--jobs", str(w), "--policies",
-                            str(ROOT / "policies")], stdout=subprocess.DEVNULL, check=False)
-            cli_wall[w].append(time.perf_counter() - start)
-            kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cli_cpu[w].append(sum(getattr(kids1, f) - getattr(kids0, f) for f in ("ru_utime", "ru_stime")))
-    report(f"kb check --json, speed-up (wall --jobs 1 / --jobs {n})",
-           spread([a / b for a, b in zip(cli_wall[1], cli_wall[n], strict=True)]))
-    cli_eff = [a / b for a, b in zip(cli_cpu[1], cli_cpu[n], strict=True)]
-    report(f"kb check --json, CPU efficiency (CPU --jobs 1 / --jobs {n})", spread(cli_eff))
-    report("  speed-up on n free cores (model)", ", ".join(f"{m}: {m * statistics.median(cli_eff):.1f}×"
-                                                          for m in (2, 4, 8, 16)))
+        one.append(cli(path, 1))
+        many.append(cli(path, n))
+    print(f"({load_avg()})")
+    scaling("kb check --json (CSV in, JSON out)", one, many, n, visits_n, "visits")
+    report("  fixed start-up of kb check (one visit), wall / CPU s",
+           f"{spread([t.wall for t in start_up])} / {statistics.median([t.cpu for t in start_up]):.2f}")
+    fixed = statistics.median([t.wall for t in start_up])
+    report("  speed-up of the checking itself (wall less the start-up)",
+           spread([(a.wall - fixed) / (b.wall - fixed) for a, b in zip(one, many, strict=True)]))
+    print(f"({load_avg()})")
+
+    # Parquet -> Parquet: in this process (the lines read by pyarrow's own threads), ranges on the workers
+    from kb import arrow
+
+    source = work / "bench-lines.parquet"
+    lines = write_parquet(k, visits_n, source)
+    target = work / "bench-findings.parquet"
+    one, many = [], []
+    for _ in range(runs):
+        one.append(timed(lambda: arrow.check_file(k, source, target, workers=1)))
+        many.append(timed(lambda: arrow.check_file(k, source, target, workers=n)))
+    scaling(f"Parquet -> findings Parquet ({lines:,} lines)", one, many, n, lines, "lines")
+    print(f"({load_avg()})")
 
 
 def write_parquet(k: kb.KnowledgeBase, n: int, path: Path) -> int:
@@ -368,12 +444,16 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/kb-bench-scale"))
     parser.add_argument("--only", default=",".join(s for s in SECTIONS if s != "spark"),
                         help=f"comma-separated sections of {', '.join(SECTIONS)} (spark is opt-in: it is slow)")
+    parser.add_argument("--profile", action="store_true", help="workers: profile the parent's CPU in check_many")
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"python {sys.version.split()[0]}, kb {kb.__version__}, {args.rows:,} PTP rows; {load_avg()}")
-    parts, ptp, mue = prepare(args.work, args.rows)
-    if "ncci" in only or not ptp.exists() or not mue.exists():
-        run_ncci(parts, ptp, mue, args.work)
+    if only & {"ncci", "load", "lookups", "check"}:  # the sections that use the CMS-size tables
+        parts, ptp, mue = prepare(args.work, args.rows)
+        if "ncci" in only or not ptp.exists() or not mue.exists():
+            run_ncci(parts, ptp, mue, args.work)
+    else:
+        args.work.mkdir(parents=True, exist_ok=True)
     if "load" in only:
         run_load(ptp, mue, args.work, args.runs)
     if "lookups" in only:
@@ -381,7 +461,7 @@ def main() -> None:
     if "check" in only:
         run_check(ptp, mue, args.visits, args.runs)
     if "workers" in only:
-        run_workers(args.visits * 4, max(3, args.runs // 2))
+        run_workers(args.visits * 4, max(3, args.runs // 2), args.work, args.profile)
     if "parquet" in only:
         run_parquet(args.visits * 4, 3, args.work)
     if "spark" in only:

@@ -36,6 +36,7 @@ pyarrow is the optional extra `[arrow]`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -101,10 +102,12 @@ def check_columns(schema: pa.Schema) -> None:
             raise InputError(f"the claim lines lack the {needed!r} column", needed)
 
 
-def visits_from_batches(batches: Iterable[pa.RecordBatch]) -> Iterator[dict[str, Any] | VisitError]:
+def visits_from_batches(batches: Iterable[pa.RecordBatch],
+                        seen: set[str] | None = None) -> Iterator[dict[str, Any] | VisitError]:
     """Record batches of claim lines -> one visit per claim (rows of a claim consecutive; a claim may span
-    batches). Yields a visit mapping, or a VisitError for a claim whose rows disagree or are split."""
-    seen: set[str] = set()
+    batches). Yields a visit mapping, or a VisitError for a claim whose rows disagree or are split (`seen`: the
+    claims met before these batches)."""
+    seen = set() if seen is None else seen
     group: list[dict[str, Any]] = []
     for batch in batches:
         check_columns(batch.schema)
@@ -181,13 +184,27 @@ def check_batches(kb: KnowledgeBase, batches: Iterable[pa.RecordBatch],
                   cited: dict[str, dict[str, Any]] | None = None) -> Iterator[pa.RecordBatch]:
     """The engine-neutral core: record batches of claim lines in, record batches of findings out, in input order.
     Runs in this process (a Spark task, a worker); `cited` collects the sources the findings cite, by id."""
+    rows: list[tuple[Any, ...]] = []
+    for found in _finding_rows(kb, batches, set(), cited, None):
+        rows += found
+        if len(rows) >= BATCH_ROWS:
+            yield findings_batch(rows)
+            rows = []
+    if rows:
+        yield findings_batch(rows)
+
+
+def _finding_rows(kb: KnowledgeBase, batches: Iterable[pa.RecordBatch], seen: set[str],
+                  cited: dict[str, dict[str, Any]] | None,
+                  counts: dict[str, int] | None) -> Iterator[list[tuple[Any, ...]]]:
+    """Each visit of the claim lines checked, as its findings rows; the sources cited go into `cited` and the
+    tallies (visits, with_errors, findings, not_checked) into `counts`."""
     from kb.check.engine import checker_for
     from kb.check.result import source_dict
 
     checker = checker_for(kb)
     remittance = Remittance(kb)
-    rows: list[tuple[Any, ...]] = []
-    for index, visit in enumerate(visits_from_batches(batches)):
+    for index, visit in enumerate(visits_from_batches(batches, seen)):
         numbers = visit.pop("_line_numbers", None) if isinstance(visit, dict) else None
         result = next(iter(checker.check_many([visit])))
         if isinstance(result, VisitError):
@@ -195,13 +212,16 @@ def check_batches(kb: KnowledgeBase, batches: Iterable[pa.RecordBatch],
         elif cited is not None:
             for f in result.findings:
                 for s in f.sources:
-                    cited.setdefault(source_id(s), source_dict(s))
-        rows += finding_rows(result, numbers, remittance)
-        if len(rows) >= BATCH_ROWS:
-            yield findings_batch(rows)
-            rows = []
-    if rows:
-        yield findings_batch(rows)
+                    if source_id(s) not in cited:
+                        cited[source_id(s)] = source_dict(s)
+        if counts is not None:
+            counts["visits"] += 1
+            if isinstance(result, VisitError):
+                counts["not_checked"] += 1
+            else:
+                counts["findings"] += len(result.findings)
+                counts["with_errors"] += not result.ok
+        yield finding_rows(result, numbers, remittance)
 
 
 # -- files ------------------------------------------------------------------------------------------------
@@ -230,53 +250,133 @@ def read_batches(path: Path, batch_rows: int = 65_536) -> Iterator[pa.RecordBatc
         raise InputError(f"cannot read {path}: {exc}", "file") from None
 
 
-def check_file(kb: KnowledgeBase, source: Path, target: Path, workers: int | None = None) -> dict[str, int]:
-    """Claim lines (Parquet or CSV) -> findings Parquet, checked on `workers` processes (None: every core for a
-    long file). Written atomically; the file's metadata holds `kb.sources` (id -> source) and the knowledge base's
-    content hash. Returns counts of visits, visits with errors, findings and visits not checked."""
-    import pyarrow.parquet as pq
+SLICE_ROWS = 2048  # claim lines per task on a worker (about 700 visits): the hand-over is small beside them
 
-    from kb.parallel import check_many
 
+def read_table(path: Path) -> pa.Table:
+    """Claim lines from a Parquet or CSV file, whole (pyarrow reads it in C, on every core)."""
+    table = pa.Table.from_batches(list(read_batches(path)))
+    check_columns(table.schema)
+    return table
+
+
+def claim_slices(table: pa.Table, size: int | None = None) -> list[tuple[int, int, frozenset[str]]]:
+    """Row ranges of about `size` rows (default SLICE_ROWS), each cut between two claims, with the claims whose
+    rows started in an earlier range (they are split: reported so, as one pass would)."""
+    size = size or SLICE_ROWS
+    ids = table.column("claim_id").cast(pa.string()) if table.num_rows else pa.chunked_array([], pa.string())
+    n = len(ids)
+    cuts = [0]
+    while cuts[-1] + size < n:
+        row = cuts[-1] + size
+        while row < n and ids[row].as_py() == ids[row - 1].as_py():
+            row += 1
+        cuts.append(row)
+    cuts.append(n)
+    bounds = list(itertools.pairwise(cuts))
+    # claims with more than one run of rows (rare): which ranges meet them again
+    earlier: list[frozenset[str]] = [frozenset()] * len(bounds)
+    if n:
+        import pyarrow.compute as pc
+
+        filled = ids.fill_null("")
+        starts = pc.not_equal(filled.slice(1), filled.slice(0, n - 1)) if n > 1 else pa.chunked_array([], pa.bool_())
+        first = pa.chunked_array([pa.array([True]), *starts.chunks])
+        runs = filled.filter(first)
+        counts = pc.value_counts(runs)
+        split = {v["values"] for v in counts.to_pylist() if v["counts"] > 1 and v["values"]}
+        if split:
+            met: set[str] = set()
+            for k, (a, b) in enumerate(bounds):
+                here = {c for c in ids.slice(a, b - a).to_pylist() if c in split}
+                earlier[k] = frozenset(here & met)
+                met |= here
+    return [(a, b, seen) for (a, b), seen in zip(bounds, earlier, strict=True)]
+
+
+_TABLE: pa.Table | None = None  # the claim lines a forked worker inherited
+_SENT: set[str] = set()  # the source ids this worker has sent
+
+
+def _check_slice(kb: Any, task: tuple[int, int, frozenset[str]]) -> tuple[pa.RecordBatch, dict[str, int],
+                                                                         dict[str, dict[str, Any]]]:
+    """One range of the claim lines checked (in a worker, or here): its findings as one record batch, its tallies,
+    and the sources it cites that this process has not sent yet."""
+    assert _TABLE is not None
+    start, stop, seen = task
     counts = {"visits": 0, "with_errors": 0, "findings": 0, "not_checked": 0}
     cited: dict[str, dict[str, Any]] = {}
-    numbers: dict[int, list[Any] | None] = {}
+    rows = [r for found in _finding_rows(kb, _TABLE.slice(start, stop - start).to_batches(), set(seen), cited,
+                                         counts) for r in found]
+    new = {sid: s for sid, s in cited.items() if sid not in _SENT}
+    _SENT.update(new)
+    return findings_batch(rows), counts, new
 
-    def visits() -> Iterator[Any]:
-        for index, visit in enumerate(visits_from_batches(read_batches(source))):
-            if isinstance(visit, dict):
-                numbers[index] = visit.pop("_line_numbers", None)
-            yield visit
 
+class _Groups:
+    """Findings batches written as row groups of exactly `size` rows (the last one shorter), whatever the sizes
+    of the batches given: one process or several write the same file."""
+
+    def __init__(self, writer: Any, size: int):
+        self.writer, self.size = writer, size
+        self.held: list[pa.RecordBatch] = []
+        self.rows = 0
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.held.append(batch)
+        self.rows += batch.num_rows
+        if self.rows >= self.size:
+            table = pa.Table.from_batches(self.held)
+            whole = self.rows - self.rows % self.size
+            self.writer.write_table(table.slice(0, whole), row_group_size=self.size)
+            rest = table.slice(whole).combine_chunks()
+            self.held, self.rows = rest.to_batches(), rest.num_rows
+
+    def close(self) -> None:
+        if self.rows:
+            self.writer.write_table(pa.Table.from_batches(self.held), row_group_size=self.size)
+
+
+GROUP_ROWS = 65_536  # findings per row group of the output
+
+
+def check_file(kb: KnowledgeBase, source: Path, target: Path, workers: int | None = None) -> dict[str, int]:
+    """Claim lines (Parquet or CSV) -> findings Parquet, checked on `workers` processes (None: every core when
+    the file has more than one range of SLICE_ROWS lines). The lines are read whole into memory, cut into ranges
+    between claims, and each range is checked and rendered as a findings batch by a worker (forked: it inherits
+    the lines, nothing is sent); this process only writes the batches in input order. Written atomically; the
+    file's metadata holds `kb.sources` (id -> source) and the knowledge base's content hash. Returns counts of
+    visits, visits with errors, findings and visits not checked."""
+    import pyarrow.parquet as pq
+
+    from kb.parallel import cores, run_tasks
+
+    global _TABLE
+    table = read_table(source)
+    tasks = claim_slices(table)
+    n = workers if workers is not None else (cores() if len(tasks) > 1 else 1)
+    counts = {"visits": 0, "with_errors": 0, "findings": 0, "not_checked": 0}
+    cited: dict[str, dict[str, Any]] = {}
     partial = target.with_name(target.name + ".partial")
     metadata = {b"kb.content_hash": kb.content_hash.encode()}
+    _TABLE = table
+    _SENT.clear()
     try:
         with pq.ParquetWriter(partial, FINDINGS_SCHEMA.with_metadata(metadata)) as writer:
-            rows: list[tuple[Any, ...]] = []
-            remittance = Remittance(kb)
-            results: Iterator[CheckResult | VisitError] = check_many(kb, visits(), workers=workers)
-            for index, result in enumerate(results):
-                counts["visits"] += 1
-                if isinstance(result, VisitError):
-                    counts["not_checked"] += 1
-                else:
-                    counts["findings"] += len(result.findings)
-                    counts["with_errors"] += not result.ok
-                    for f in result.findings:
-                        for s in f.sources:
-                            if source_id(s) not in cited:
-                                cited.update(cited_sources([s]))
-                rows += finding_rows(result, numbers.pop(index, None), remittance)
-                if len(rows) >= BATCH_ROWS:
-                    writer.write_batch(findings_batch(rows))
-                    rows = []
-            if rows:
-                writer.write_batch(findings_batch(rows))
+            groups = _Groups(writer, GROUP_ROWS)
+            for batch, tally, sources in run_tasks(kb, tasks, _check_slice, n):
+                groups.add(batch)
+                for key, value in tally.items():
+                    counts[key] += value
+                cited.update(sources)
+            groups.close()
             # the sources are known only at the end: the footer's metadata holds them
             writer.add_key_value_metadata({"kb.sources": json.dumps(dict(sorted(cited.items())),
                                                                     ensure_ascii=False)})
         os.replace(partial, target)
     finally:
+        _TABLE = None
+        _SENT.clear()
         partial.unlink(missing_ok=True)
     return counts
 

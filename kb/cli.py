@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from kb import __version__, artifact
-from kb.compiler import check_tree, compile_tree
 from kb.files import display_path, policy_files
 from kb.knowledge import KnowledgeBase, load
 from kb.mue import MueTable
@@ -96,6 +95,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     files = policy_files(root)
     progress(f"validating {len(files)} files in {display_path(root)}")
     try:
+        from kb.compiler import check_tree  # the schema and lint machinery: only for the commands using them
+
         tree = check_tree(root)
         problems = [] if args.no_examples else _example_problems(tree)
     except PolicyError as err:
@@ -144,6 +145,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
     target = args.output or artifact.default_artifact(root)
     started = time.perf_counter()
     progress(f"compiling {display_path(root)}")
+    from kb.compiler import compile_tree
+
     model = compile_tree(root)
     size = artifact.write(model, target)
     elapsed = time.perf_counter() - started

@@ -1,16 +1,24 @@
 """Checking visits on every core: a batch is cut into chunks of consecutive visits, each chunk is checked in a
 worker process, and the results come back in input order (a bad visit still in its place, with its index).
 
-Workers are forked from the calling process, so they share its knowledge base (and bulk tables) copy-on-write:
-nothing is loaded or sent again. At most `2 × workers` chunks are in flight, so a stream of any length is checked
-in bounded memory. Where fork is not available (Windows, macOS by policy) the batch is checked in-process.
+Workers are forked from the calling process, once per batch, so they share its knowledge base (and bulk tables)
+copy-on-write: nothing is loaded or sent again. What they check they also read where they can: a list of visits is
+inherited and read by index; a CSV file is cut into byte ranges between claims (kb/csvslices.py) and each worker
+parses its own; `finish` (e.g. rendering JSON) runs in the worker. At most `2 × workers` chunks are in flight, so a
+stream of any length is checked in bounded memory. Where fork is not available (Windows, macOS by policy) the batch
+is checked in-process.
 
-Results come back through kb/transfer.py (marshal, shared objects sent once per worker): pickling a result and
-unpickling it would cost half as much CPU again as checking the visit.
+Results come back through kb/transfer.py (marshal, shared objects and each distinct line and finding sent once per
+worker): pickling a result and unpickling it would cost half as much CPU again as checking the visit.
 
-Scaling model: the parent reads the input and hands back the finished results; the workers do the checking.
-With c = CPU seconds to check a chunk and p = CPU seconds the parent spends per chunk (reading, unpickling,
-writing), N workers give a speed-up of about min(N, c / p) over one process, on N free cores.
+One process for a short batch (workers=None): a list of at most AUTO_AFTER visits, a CSV file of at most AUTO_BYTES.
+Starting two workers costs tens of milliseconds, and each builds the contexts of the periods it meets (a few ms
+each, hundreds in a batch spread over years and payers): below about a second of checking that is more than the
+second core gives back.
+
+Scaling model: the parent puts results in order (and decodes them, for check_many); the workers do the rest. With
+P = the parent's CPU and W = the workers' CPU for a batch that takes C CPU seconds in one process, m free cores give
+a speed-up of about C / (P + W / m) (benchmarks/bench_scale.py --only workers measures P, W and C).
 """
 
 from __future__ import annotations
@@ -23,10 +31,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kb.check.inputs import iter_visit_data
 from kb.check.result import CheckResult, VisitError
+from kb.csvslices import CsvFile, Slice
 from kb.transfer import Decoder, Encoder
 
 if TYPE_CHECKING:
@@ -35,6 +46,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 CHUNK = 200  # visits per task: big enough that the hand-over is small beside the checking
 AUTO_AFTER = 2000  # with workers=None, the visits after these are spread over every core
+AUTO_BYTES = 256 * 1024  # with workers=None, a CSV file longer than this (about 1,200 visits) uses every core
 
 _WORKER_KB: RuleBase | None = None  # the knowledge base a forked worker inherited
 _WORKER_ITEMS: Sequence[Any] | None = None  # the batch, when it is a list the workers inherit
@@ -66,36 +78,79 @@ def check_many(kb: RuleBase, visits: Any, workers: int | None = None,
     source = claim_input(visits)
     if source is not None:
         visits = source.visits(kb)
+    n = workers or cores()
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    if isinstance(visits, os.PathLike) and Path(visits).suffix.lower() == ".csv" and n > 1 and forks:
+        size = _size(Path(visits))
+        if workers is not None or size > AUTO_BYTES:
+            from kb.csvslices import plan
+
+            csvfile = plan(Path(visits))
+            if csvfile is not None:
+                try:
+                    yield from _check_csv(kb, csvfile, n, finish)
+                finally:
+                    csvfile.close()
+                return
+        if workers is None:
+            workers = n = 1  # a short file: one process
     indexed: Iterator[tuple[int, Any]] = enumerate(iter_visit_data(visits))
     # a list in memory is not sent to the workers at all: they inherit it at fork and read their ranges of it
     items = visits if isinstance(visits, list | tuple) else None
-    n = workers or cores()
     done = 0  # visits checked here before the pool starts
-    if workers is None:
-        # results stream from the first visit: the head of the batch is checked here, and only a batch that
-        # turns out long moves on to every core
+    if workers is None and items is not None and len(items) <= AUTO_AFTER:
+        n = 1  # a short list: one process
+    elif workers is None and items is None:
+        # a stream of unknown length: results come from the first visit, the head of the batch is checked here,
+        # and only a batch that turns out long moves on to every core
         yield from _check_chunk_in(kb, itertools.islice(indexed, AUTO_AFTER), finish)
         done = AUTO_AFTER
-        if items is not None and len(items) <= AUTO_AFTER:
+        following = next(indexed, None)
+        if following is None:
             return
-        if items is None:
-            following = next(indexed, None)
-            if following is None:
-                return
-            indexed = itertools.chain([following], indexed)
-    if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        indexed = itertools.chain([following], indexed)
+    if n == 1 or not forks:
         yield from _check_chunk_in(kb, indexed, finish)
         return
-    if workers is not None:
-        # the first chunk here: the contexts it builds are inherited by every worker instead of built in each
-        yield from _check_chunk_in(kb, itertools.islice(indexed, chunk), finish)
-        done = chunk
     tasks: Iterable[Any]
     if items is not None:
         tasks = ((start, min(start + chunk, len(items))) for start in range(done, len(items), chunk))
     else:
         tasks = _chunks(indexed, chunk)
-    yield from _pooled(kb, tasks, items, n, finish)
+    plain = finish is _identity  # results travel by kb.transfer (marshal), rendered values by pickle
+    decoder = Decoder()
+    for value in _pooled(kb, tasks, items, n, partial(_work, finish=finish)):
+        yield from decoder.decode(value) if plain else value  # type: ignore[misc]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the reader reports it
+
+
+def _check_csv(kb: RuleBase, csvfile: CsvFile, n: int, finish: Callable[[Any], T]) -> Iterator[T]:
+    """A CSV file on n workers, each reading, checking and rendering its own byte ranges; here only the claims
+    split across ranges are found (by claim id), and every result is put in its place in input order."""
+    from kb.check.inputs import split_claim
+
+    seen: set[str] = set()
+    index = 0
+    plain = finish is _identity
+    decoder = Decoder()
+    for value in _pooled(kb, csvfile.slices(), csvfile, n, partial(_work_csv, finish=finish)):
+        claims, starts, payload = value
+        results = decoder.decode(payload) if plain else payload
+        for claim, row, result in zip(claims, starts, results, strict=True):
+            if claim in seen:  # the claim's rows began in an earlier range: split, as one pass would say
+                result = finish(replace(split_claim(row, claim), index=index))
+            elif isinstance(result, VisitError):
+                result = finish(replace(result, index=index))
+            if claim:
+                seen.add(claim)
+            index += 1
+            yield result
 
 
 def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
@@ -109,19 +164,28 @@ def _chunks(indexed: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tupl
         yield batch
 
 
-def _pooled(kb: RuleBase, tasks: Iterable[Any], items: Sequence[Any] | None, n: int,
-            finish: Callable[[Any], T]) -> Iterator[T]:
+def run_tasks(kb: RuleBase, tasks: Iterable[Any], work: Callable[[Any, Any], T], n: int) -> Iterator[T]:
+    """work(kb, task) for each task, on n forked workers (here when n is 1 or fork is not available); the values
+    in task order. `work` is a module-level function (sent by name); what it reads besides the task, workers
+    inherit at fork."""
+    if n == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for task in tasks:
+            yield work(kb, task)
+        return
+    yield from _pooled(kb, tasks, None, n, partial(_call, work=work))
+
+
+def _call(task: Any, work: Callable[[Any, Any], T]) -> T:
+    return work(_WORKER_KB, task)
+
+
+def _pooled(kb: RuleBase, tasks: Iterable[Any], items: Any, n: int, work: Callable[[Any], Any]) -> Iterator[Any]:
+    """work(task) on n forked workers, for each task; the values in task order. The workers inherit `kb` and
+    `items` (read by the tasks) at fork: neither is sent."""
     global _WORKER_KB, _WORKER_ITEMS
     _WORKER_KB, _WORKER_ITEMS = kb, items
     context = multiprocessing.get_context("fork")
     pending: deque[Future[Any]] = deque()
-    plain = finish is _identity  # results travel by kb.transfer (marshal), rendered values by pickle
-    decoder = Decoder()
-
-    def done(future: Future[Any]) -> list[T]:
-        value = future.result()
-        return decoder.decode(value) if plain else value  # type: ignore[return-value]
-
     # Objects that exist now (the knowledge base, its contexts) are left out of the cyclic garbage collector's
     # passes: the parent does not walk them while it unpacks results, and forked workers do not copy their pages.
     gc.freeze()
@@ -129,11 +193,11 @@ def _pooled(kb: RuleBase, tasks: Iterable[Any], items: Sequence[Any] | None, n: 
         with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
             try:
                 for task in tasks:
-                    pending.append(pool.submit(_work, task, finish))
+                    pending.append(pool.submit(work, task))
                     while len(pending) > 2 * n:
-                        yield from done(pending.popleft())
+                        yield pending.popleft().result()
                 while pending:
-                    yield from done(pending.popleft())
+                    yield pending.popleft().result()
             finally:
                 for future in pending:
                     future.cancel()
@@ -145,21 +209,42 @@ def _pooled(kb: RuleBase, tasks: Iterable[Any], items: Sequence[Any] | None, n: 
 _ENCODER: Encoder | None = None  # a worker's: shared objects are sent once per worker
 
 
+def _ship(results: list[Any], finish: Callable[[Any], Any]) -> Any:
+    """In a worker: a chunk's values as they cross to the parent (results by kb.transfer, anything else by pickle)."""
+    global _ENCODER
+    if finish is not _identity:
+        return results
+    if _ENCODER is None:
+        _ENCODER = Encoder()
+    return _ENCODER.encode(results)
+
+
 def _work(task: Any, finish: Callable[[Any], T]) -> Any:
     """In a worker: check one chunk — (index, visit) pairs, or a range of the inherited list — with the inherited
     knowledge base."""
-    global _ENCODER
     assert _WORKER_KB is not None, "workers are forked from a process that set the knowledge base"
     if isinstance(task, tuple):
         assert _WORKER_ITEMS is not None
         start, stop = task
         task = zip(range(start, stop), _WORKER_ITEMS[start:stop], strict=True)
-    results = list(_check_chunk_in(_WORKER_KB, task, finish))
-    if finish is not _identity:
-        return results
-    if _ENCODER is None:
-        _ENCODER = Encoder()
-    return _ENCODER.encode(results)  # type: ignore[arg-type]
+    return _ship(list(_check_chunk_in(_WORKER_KB, task, finish)), finish)
+
+
+def _work_csv(part: Slice, finish: Callable[[Any], T]) -> tuple[list[str | None], list[int], Any]:
+    """In a worker: read, check and finish one byte range of the inherited CSV file. A visit that could not be
+    checked stays a VisitError (the parent knows its index in the file); claims and first rows go along."""
+    from kb.check.engine import checker_for
+
+    assert _WORKER_KB is not None and isinstance(_WORKER_ITEMS, CsvFile)
+    checker = checker_for(_WORKER_KB)
+    starts: list[int] = []
+    claims: list[str | None] = []
+    out: list[Any] = []
+    for item in _WORKER_ITEMS.visits(part, starts):
+        claims.append(item.claim_id if isinstance(item, VisitError) else item["claim_id"])
+        result = next(iter(checker.check_many([item])))
+        out.append(result if isinstance(result, VisitError) else finish(result))
+    return claims, starts, _ship(out, finish)
 
 
 def _check_chunk_in(kb: RuleBase, batch: Iterable[tuple[int, Any]], finish: Callable[[Any], T]) -> Iterator[T]:

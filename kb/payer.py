@@ -98,6 +98,10 @@ class PayerRules:
         self.authored_ptp = PairIndex(self.sections["ptp_edits"])  # type: ignore[arg-type]
         self.bulk_ptp: PtpTable | None = None
         self.bulk_mue: list[MueTable] = []  # snapshots, oldest first
+        # per payer, not per date (each period's context asks again): the sections' first rules, and their first
+        # dates keyed by the bulk MUE tables attached
+        self.firsts: dict[str, Rule] | None = None
+        self.starts: tuple[tuple[int, ...], dict[str, date]] | None = None
 
 
 # what each section covers: the knowledge base holds no rule of it before its first date
@@ -158,6 +162,9 @@ class PayerView:
     def data_starts(self) -> dict[str, date]:
         """The first date of service each section has a rule for (inherited rules included; bulk MUE tables
         count from their own dates); sections with no rule at all are left out."""
+        tables = tuple(id(t) for t in self._rules.bulk_mue)
+        if self._rules.starts is not None and self._rules.starts[0] == tables:
+            return dict(self._rules.starts[1])
         out: dict[str, date] = {}
         for section in COVERAGE:
             starts = [start for r in self._rules.sections[section] if (start := period(r)[0]) is not None]
@@ -165,16 +172,20 @@ class PayerView:
                 starts += [t.effective_from for t in self._rules.bulk_mue]
             if starts:
                 out[section] = min(starts)
-        return out
+        self._rules.starts = (tables, out)
+        return dict(out)
 
     def first_rules(self) -> dict[str, Rule]:
         """For each section, its earliest rule: the one whose sources mark where the knowledge base's data begin."""
+        if self._rules.firsts is not None:
+            return dict(self._rules.firsts)
         out: dict[str, Rule] = {}
         for section in COVERAGE:
             dated = [r for r in self._rules.sections[section] if period(r)[0] is not None]
             if dated:
                 out[section] = min(dated, key=lambda r: (period(r)[0], r.key))
-        return out
+        self._rules.firsts = out
+        return dict(out)
 
     def no_data(self) -> list[str]:
         """What the knowledge base cannot answer on `as_of` because its data start later: one sentence per

@@ -45,9 +45,16 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
+_MAPPING: dict[type, bool] = {}  # per type: is it a Mapping (asking the ABC each time was most of a context's cost)
+
+
 def field(rule: Any, name: str) -> Any:
     """A field of an authored rule (a mapping) or of a typed rule (an object)."""
-    return rule.get(name) if isinstance(rule, Mapping) else getattr(rule, name, None)
+    kind = type(rule)
+    mapping = _MAPPING.get(kind)
+    if mapping is None:
+        mapping = _MAPPING[kind] = issubclass(kind, Mapping)
+    return rule.get(name) if mapping else getattr(rule, name, None)
 
 
 def period(rule: Any) -> tuple[date | None, date | None]:

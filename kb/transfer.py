@@ -65,20 +65,33 @@ def _new(cls: type, state: dict[str, Any]) -> Any:
     return obj
 
 
+CACHE = 100_000  # distinct lines and findings a worker numbers before it starts again (a few tens of MB each side)
+
+
 class Encoder:
     """One worker's side: results to bytes. Shared objects (sources, remittance predictions) are sent once per
-    worker, the first time a result names them; later chunks refer to them by number."""
+    worker, the first time a result names them; later chunks refer to them by number. Lines and findings recur
+    across visits (the same code, minutes and units; the same finding of a rule), so each distinct one is sent
+    once too and numbered: the parent builds one object for it and shares it, as immutable results may."""
 
     def __init__(self) -> None:
         self.index: dict[int, int] = {}
         self.kept: list[Any] = []  # every object sent, kept alive so its id() is never reused
+        self.lines: dict[Any, int] = {}
+        self.findings: dict[Any, int] = {}
 
     def encode(self, results: list[CheckResult | VisitError]) -> bytes:
         """A chunk of results as bytes (marshal for the values, pickle for objects not sent before)."""
         if not _FAST:
             return b"P" + pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
-        index, kept = self.index, self.kept
+        index, kept, line_ids, finding_ids = self.index, self.kept, self.lines, self.findings
         start = len(kept)
+        reset = len(line_ids) + len(finding_ids) > CACHE
+        if reset:
+            line_ids.clear()
+            finding_ids.clear()
+        new_lines: list[Any] = []
+        new_findings: list[Any] = []
 
         def ref(value: Any) -> int:
             if value is None:
@@ -94,15 +107,34 @@ class Encoder:
             if isinstance(r, VisitError):
                 rows.append((0, _error_values(r)))
                 continue
-            findings = tuple((_finding_values(f), tuple(ref(s) for s in f.sources),
-                              *(ref(getattr(f, n)) for n in _FINDING_REFS[1:])) for f in r.findings)
-            rows.append((1, _result_values(r), r.date.toordinal(), tuple(map(_line_values, r.lines)), findings))
+            lines = []
+            for ln in r.lines:
+                values = _line_values(ln)
+                number = line_ids.get(values)
+                if number is None:
+                    number = line_ids[values] = len(line_ids)
+                    new_lines.append(values)
+                lines.append(number)
+            findings = []
+            for f in r.findings:
+                key = (_finding_values(f), tuple(ref(s) for s in f.sources),
+                       *(ref(getattr(f, n)) for n in _FINDING_REFS[1:]))
+                number = finding_ids.get(key)
+                if number is None:
+                    number = finding_ids[key] = len(finding_ids)
+                    new_findings.append(key)
+                findings.append(number)
+            rows.append((1, _result_values(r), r.date.toordinal(), tuple(lines), tuple(findings)))
         try:
-            body = marshal.dumps((os.getpid(), start, tuple(rows)))
-        except ValueError:  # a value marshal does not know: the whole chunk by pickle
+            body = marshal.dumps((os.getpid(), start, reset, tuple(new_lines), tuple(new_findings), tuple(rows)))
+        except ValueError:  # a value marshal does not know: the whole chunk by pickle, and the numbering undone
             for obj in kept[start:]:
                 del index[id(obj)]
             del kept[start:]
+            for values in new_lines:
+                del line_ids[values]
+            for key in new_findings:
+                del finding_ids[key]
             return b"P" + pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
         new = pickle.dumps(kept[start:], protocol=pickle.HIGHEST_PROTOCOL)
         return b"M" + len(body).to_bytes(8, "little") + body + new
@@ -114,38 +146,52 @@ class Decoder:
     in input order)."""
 
     def __init__(self) -> None:
-        self.tables: dict[int, list[Any]] = {}
+        self.tables: dict[int, tuple[list[Any], list[LineResult], list[Finding]]] = {}
+        self.dates: dict[int, date] = {}
 
     def decode(self, data: bytes) -> list[CheckResult | VisitError]:
         if data[:1] == b"P":
             return pickle.loads(data[1:])  # type: ignore[no-any-return]
         size = int.from_bytes(data[1:9], "little")
-        pid, start, rows = marshal.loads(data[9:9 + size])
-        objects = self.tables.setdefault(pid, [])
+        pid, start, reset, new_lines, new_findings, rows = marshal.loads(data[9:9 + size])
+        objects, lines, findings = self.tables.setdefault(pid, ([], [], []))
         if start != len(objects):
             raise RuntimeError(f"results of worker {pid} arrived out of order ({start} != {len(objects)})")
         objects += pickle.loads(data[9 + size:])
-        return _rebuild(rows, objects)
+        if reset:
+            lines.clear()
+            findings.clear()
+        if len(self.dates) > CACHE:
+            self.dates.clear()
+        lines += [_new(LineResult, dict(zip(_LINE_NAMES, v, strict=True))) for v in new_lines]
+        findings += [_finding(key, objects) for key in new_findings]
+        return _rebuild(rows, lines, findings, self.dates)
 
 
-def _rebuild(rows: Any, objects: list[Any]) -> list[CheckResult | VisitError]:
+def _finding(key: Any, objects: list[Any]) -> Finding:
+    values, sources, *refs = key
+    state = dict(zip(_FINDING_PLAIN, values, strict=True))
+    state[_FINDING_REFS[0]] = tuple(objects[i] for i in sources)
+    for name, i in zip(_FINDING_REFS[1:], refs, strict=True):
+        state[name] = None if i < 0 else objects[i]
+    return _new(Finding, state)  # type: ignore[no-any-return]
+
+
+def _rebuild(rows: Any, lines: list[LineResult], findings: list[Finding],
+             dates: dict[int, date]) -> list[CheckResult | VisitError]:
     out: list[CheckResult | VisitError] = []
-    line_names, finding_plain, finding_refs, result_plain = _LINE_NAMES, _FINDING_PLAIN, _FINDING_REFS, _RESULT_PLAIN
+    result_plain, line_at, finding_at = _RESULT_PLAIN, lines.__getitem__, findings.__getitem__
     for row in rows:
         if row[0] == 0:
             out.append(_new(VisitError, dict(zip(_ERROR_NAMES, row[1], strict=True))))
             continue
-        _, plain, ordinal, lines, findings = row
+        _, plain, ordinal, line_ids, finding_ids = row
         state = dict(zip(result_plain, plain, strict=True))
-        state["date"] = date.fromordinal(ordinal)
-        state["lines"] = tuple(_new(LineResult, dict(zip(line_names, v, strict=True))) for v in lines)
-        built = []
-        for values, sources, *refs in findings:
-            f = dict(zip(finding_plain, values, strict=True))
-            f[finding_refs[0]] = tuple(objects[i] for i in sources)
-            for name, i in zip(finding_refs[1:], refs, strict=True):
-                f[name] = None if i < 0 else objects[i]
-            built.append(_new(Finding, f))
-        state["findings"] = tuple(built)
+        day = dates.get(ordinal)
+        if day is None:
+            day = dates[ordinal] = date.fromordinal(ordinal)
+        state["date"] = day
+        state["lines"] = tuple(map(line_at, line_ids))
+        state["findings"] = tuple(map(finding_at, finding_ids))
         out.append(_new(CheckResult, state))
     return out

@@ -73,13 +73,27 @@ def test_claim_lines_to_findings_parquet(k, tmp_path, suffix):
     assert not list(tmp_path.glob("*.partial"))
 
 
-def test_workers_write_the_same_file(k, tmp_path):
+def test_workers_write_the_same_file(k, tmp_path, monkeypatch):
+    """Ranges cut between claims, a claim split across ranges, bad visits: the same bytes from 1 and 2 workers,
+    and the same findings as one pass over the lines (check_batches)."""
+    more = [{**r, "claim_id": f"{r['claim_id']}-{i}"} for i in range(40) for r in ROWS]
+    rows = ROWS + more + [{**ROWS[0], "line": 5}]  # claim A1's rows once more at the end, far from the others
     source = tmp_path / "lines.parquet"
-    pq.write_table(pa.Table.from_pylist(ROWS * 1), source)
+    table = pa.Table.from_pylist(rows)
+    pq.write_table(table, source)
+    monkeypatch.setattr(arrow, "SLICE_ROWS", 7)  # many ranges (the cut moves on to the next claim)
+    monkeypatch.setattr(arrow, "GROUP_ROWS", 50)  # several row groups
+    slices = arrow.claim_slices(table)
+    assert len(slices) > 20 and slices[-1][2] == {"A1"}  # the range of A1's last row knows A1 was met before
+    assert sum(bool(s[2]) for s in slices) > 5  # copies of A1 (split within six rows) split across ranges too
     one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
-    arrow.check_file(k, source, one, workers=1)
-    arrow.check_file(k, source, two, workers=2)
-    assert pq.read_table(one).equals(pq.read_table(two))
+    assert arrow.check_file(k, source, one, workers=1) == arrow.check_file(k, source, two, workers=2)
+    assert one.read_bytes() == two.read_bytes()
+    found = pq.read_table(one)
+    assert pq.ParquetFile(one).metadata.num_row_groups > 1
+    assert found.to_pylist() == [r for b in arrow.check_batches(k, table.to_batches()) for r in b.to_pylist()]
+    invalid = [r["claim_id"] for r in found.to_pylist() if r["rule"] == arrow.INVALID]
+    assert invalid.count("A1") == 2  # split twice: at its third line and again at the end
 
 
 def test_bad_tables_are_input_errors(k, tmp_path):

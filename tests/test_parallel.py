@@ -91,3 +91,115 @@ def test_results_cross_processes_intact(k):
     # a shared object is sent once per worker, so a worker's chunks must be read in order
     with pytest.raises(RuntimeError, match="out of order"):
         Decoder().decode(chunks[1])
+
+
+def csv_text(batch: list[dict], extra: str = "") -> str:
+    """The visits as claim-line CSV rows (kb check's CSV), with `extra` rows appended."""
+    columns = ["claim_id", "payer", "date", "plan_of_care", "code", "minutes", "units", "modifiers", "note"]
+    out = [",".join(columns)]
+    for v in batch:
+        for ln in v["lines"]:
+            out.append(",".join(str(x) for x in (v["claim_id"], v["payer"], v["date"], v["plan_of_care"], ln["code"],
+                                                 ln["minutes"], ln.get("units", ""), " ".join(ln["modifiers"]),
+                                                 '"seen, treated"')))
+    return "\n".join(out) + "\n" + extra
+
+
+def awkward_csv(tmp_path: Path, extra: str = "") -> Path:
+    """A CSV file whose slices meet every case: a claim split far apart, lines that disagree, an empty claim id,
+    blank rows, a byte-order mark."""
+    text = csv_text(visits(90), extra)
+    rows = text.splitlines(keepends=True)
+    rows.insert(40, "\n")  # a blank row inside the file
+    rows.insert(45, " , , \n")  # a row of blanks
+    rows.append("C3,checkpay,2026-03-10,PT,97110,15,,GP,\n")  # claim C3's rows again, far from the first ones
+    rows.append("D1,checkpay,2026-03-10,PT,97110,15,,GP,\n")
+    rows.append("D1,checkpay-listed-cap,2026-03-10,PT,97112,15,,GP,\n")  # lines that disagree on the payer
+    rows.append(",checkpay,2026-03-10,PT,97110,15,,GP,\n")  # no claim id
+    path = tmp_path / "lines.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "".join(rows).encode("utf-8"))
+    return path
+
+
+def test_csv_slices_read_by_workers_give_the_one_pass_results(k, tmp_path, monkeypatch):
+    from kb import csvslices
+
+    path = awkward_csv(tmp_path)
+    monkeypatch.setattr(csvslices, "SLICE_BYTES", 700)  # many slices, cut between claims
+    cut = csvslices.plan(path)
+    assert cut is not None and len(list(cut.slices())) > 10
+    cut.close()
+    alone = list(k.check_many(path, workers=1))
+    pooled = list(parallel.check_many(k, path, workers=2))
+    assert pooled == alone
+    errors = {r.index: r.message for r in pooled if isinstance(r, VisitError)}
+    assert len(errors) == 3 and all(alone[i].index == i for i in errors)
+    assert any("rows of claim C3 are not together" in m for m in errors.values())
+    assert any("disagree on payer" in m for m in errors.values())
+
+
+def test_csv_slices_json_bytes_identical(k, tmp_path, capsys, monkeypatch):
+    from kb import csvslices
+
+    path = awkward_csv(tmp_path)
+    monkeypatch.setattr(csvslices, "SLICE_BYTES", 500)
+    outputs = []
+    for jobs in ("1", "2"):
+        code = main(["check", str(path), "--policies", str(CHECK), "--json", "--jobs", jobs])
+        outputs.append((code, capsys.readouterr().out))
+    assert outputs[0] == outputs[1] and outputs[0][0] == 2
+    assert json.loads(outputs[0][1])["summary"]["not_checked"] == 3
+
+
+def test_a_csv_that_cannot_be_cut_is_read_in_one_pass(k, tmp_path, monkeypatch):
+    from kb import csvslices
+
+    path = awkward_csv(tmp_path, 'E1,checkpay,2026-03-10,PT,97110,15,,GP,"a note\nover two lines"\n')
+    assert csvslices.plan(path) is None  # a quoted field spans lines: a cut could fall inside it
+    monkeypatch.setattr(parallel, "_check_csv", lambda *a: pytest.fail("cut a file that cannot be cut"))
+    monkeypatch.setattr(csvslices, "SLICE_BYTES", 500)
+    pooled = list(parallel.check_many(k, path, workers=2))
+    assert pooled == list(k.check_many(path, workers=1))
+    assert any(r.claim_id == "E1" for r in pooled)
+
+
+def test_lines_and_findings_numbered_once_and_renumbered_past_the_cache(k, monkeypatch):
+    from kb import transfer
+
+    batch = visits(60) * 2  # every line and finding of the second half was sent before
+    results = list(k.check_many(batch, workers=1))
+    encoder, decoder = transfer.Encoder(), transfer.Decoder()
+    first, second = encoder.encode(results[:60]), encoder.encode(results[60:])
+    assert len(second) < len(first) / 2
+    decoded = decoder.decode(first) + decoder.decode(second)
+    assert decoded == results
+    assert decoded[60].findings[0] is decoded[0].findings[0]  # one object per distinct finding
+    monkeypatch.setattr(transfer, "CACHE", 10)  # the tables start again on both sides every chunk
+    encoder, decoder = transfer.Encoder(), transfer.Decoder()
+    assert [r for i in range(0, 120, 7) for r in decoder.decode(encoder.encode(results[i:i + 7]))] == results
+
+
+def test_the_default_uses_every_core_for_a_long_list_or_file(k, tmp_path, monkeypatch):
+    checked_here: list[int] = []
+    real = parallel._check_chunk_in
+
+    def spy(kb_, batch, finish):
+        batch = list(batch)
+        checked_here.append(len(batch))  # in a forked worker this appends to the worker's copy
+        return real(kb_, batch, finish)
+
+    monkeypatch.setattr(parallel, "_check_chunk_in", spy)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel, "AUTO_AFTER", 20)
+    batch = visits(45)
+    assert list(parallel.check_many(k, batch, chunk=8)) == list(k.check_many(batch, workers=1))
+    assert checked_here == []  # the long list went to the workers from its first visit
+    assert len(list(parallel.check_many(k, visits(20)))) == 20 and checked_here == [20]  # a short one stays here
+    path = awkward_csv(tmp_path)
+    cut: list[int] = []
+    real_csv = parallel._check_csv
+    monkeypatch.setattr(parallel, "_check_csv", lambda *a: cut.append(1) or real_csv(*a))
+    monkeypatch.setattr(parallel, "AUTO_BYTES", path.stat().st_size - 1)
+    assert list(parallel.check_many(k, path)) == list(k.check_many(path, workers=1)) and cut == [1]
+    monkeypatch.setattr(parallel, "AUTO_BYTES", path.stat().st_size)  # a file this short: one process
+    assert list(parallel.check_many(k, path)) == list(k.check_many(path, workers=1)) and cut == [1]

@@ -67,11 +67,17 @@ def _jobs(text: str) -> int:
     return value
 
 
+_SENT: set[str] = set()  # the ids of the sources this process has handed on in this run (each goes once)
+
+
 def _render_json(result: CheckResult | VisitError) -> tuple[str, str, int, dict[str, Any]]:
-    """In a worker: the result as one JSON line with sources by id, its tally, and the sources it cites."""
+    """In a worker: the result as one JSON line with sources by id, its tally, and the sources it cites that this
+    process has not handed on before."""
     cited: dict[str, dict[str, Any]] = {}
     text = json.dumps(result_by_id(result, cited), ensure_ascii=False)
-    return text, _kind(result), len(result.findings), cited
+    new = {sid: source for sid, source in cited.items() if sid not in _SENT}
+    _SENT.update(new)
+    return text, _kind(result), len(result.findings), new
 
 
 def _render_text(problems_only: bool, result: CheckResult | VisitError) -> tuple[str | None, str, int, None]:
@@ -96,6 +102,8 @@ def _visits(name: str, args: argparse.Namespace) -> Any:
         raise UsageError(f"no such file: {name}")
     if (source := claim_source(path, args)) is not None:
         return source
+    if path.suffix.lower() == ".csv":
+        return path  # kb.parallel reads a long CSV file in slices, one per worker
     return read_file(path)
 
 
@@ -141,6 +149,7 @@ def _check(args: argparse.Namespace, interrupt: _Interrupt) -> int:
     counts = {"visits": 0, "with_errors": 0, "with_warnings": 0, "clean": 0, "not_checked": 0, "findings": 0}
     cited: dict[str, dict[str, Any]] = {}
     render = _render_json if args.json else partial(_render_text, args.problems_only)
+    _SENT.clear()  # workers forked from here start with nothing sent
     opened = False
     try:
         for text, kind, findings, sources in check_many(k, visits, workers=args.jobs, finish=render):

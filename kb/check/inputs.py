@@ -403,6 +403,11 @@ def read_csv(stream: Iterable[str] | str) -> Iterator[dict[str, Any] | VisitErro
         header = next(reader)
     except StopIteration:
         raise InputError("the CSV file is empty", "file") from None
+    yield from csv_visits(reader, csv_header(header), 2, set())
+
+
+def csv_header(header: list[str]) -> list[str]:
+    """The columns a CSV header names (lower case); InputError for an unknown, missing or repeated column."""
     columns = [h.strip().lower() for h in header]
     unknown = [c for c in columns if c not in CSV_COLUMNS]
     if unknown:
@@ -412,19 +417,35 @@ def read_csv(stream: Iterable[str] | str) -> Iterator[dict[str, Any] | VisitErro
         raise InputError(f"the CSV header lacks {', '.join(missing)} (needed: {', '.join(CSV_REQUIRED)})", missing[0])
     if len(set(columns)) != len(columns):
         raise InputError("a CSV column appears twice in the header", "file")
-    seen: set[str] = set()
+    return columns
+
+
+def csv_visits(rows: Iterable[list[str]], columns: list[str], first_row: int, seen: set[str],
+               starts: list[int] | None = None) -> Iterator[dict[str, Any] | VisitError]:
+    """CSV data rows (the first numbered `first_row`) -> one visit per run of rows with the same claim_id; `seen`
+    holds the claims met before (a claim met again is reported as split); `starts` gets each visit's first row."""
     group: list[tuple[int, dict[str, str]]] = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(rows, start=first_row):
         if not any(cell.strip() for cell in row):
             continue
         record = {c: (row[i].strip() if i < len(row) else "") for i, c in enumerate(columns)}
         claim = record["claim_id"]
         if group and claim != group[0][1]["claim_id"]:
+            if starts is not None:
+                starts.append(group[0][0])
             yield _csv_visit(group, seen)
             group = []
         group.append((number, record))
     if group:
+        if starts is not None:
+            starts.append(group[0][0])
         yield _csv_visit(group, seen)
+
+
+def split_claim(row: int, claim: str) -> VisitError:
+    """The error of a claim whose rows start again at CSV row `row` after other claims' rows."""
+    return VisitError(f"CSV row {row}: the rows of claim {claim} are not together (keep one claim's rows in "
+                      "consecutive rows)", "claim_id", claim)
 
 
 def _csv_visit(group: list[tuple[int, dict[str, str]]], seen: set[str]) -> dict[str, Any] | VisitError:
@@ -433,8 +454,7 @@ def _csv_visit(group: list[tuple[int, dict[str, str]]], seen: set[str]) -> dict[
     if not claim:
         return VisitError(f"CSV row {first_row}: claim_id is empty", "claim_id")
     if claim in seen:
-        return VisitError(f"CSV row {first_row}: the rows of claim {claim} are not together (keep one claim's rows "
-                          "in consecutive rows)", "claim_id", claim)
+        return split_claim(first_row, claim)
     seen.add(claim)
     visit: dict[str, Any] = {"claim_id": claim}
     for field in CSV_VISIT_FIELDS:

@@ -367,8 +367,15 @@ class _Spans:
 
 
 def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: bool = False) -> ElementMatcher:
-    """An element's matcher from its policy data (`match`, `exclude`, `future`)."""
-    return ElementMatcher(compile_any(match), compile_any(exclude) if exclude else None, bool(future))
+    """An element's matcher from its policy data (`match`, `exclude`, `future`); the same patterns give the same
+    (immutable) matcher, compiled once per process: every period's context of every payer names them again, and
+    compiling them was most of the cost of a context (so of each worker's start on a batch of many dates)."""
+    return _compiled_element(tuple(match), tuple(exclude), bool(future))
+
+
+@lru_cache(maxsize=4096)
+def _compiled_element(match: tuple[str, ...], exclude: tuple[str, ...], future: bool) -> ElementMatcher:
+    return ElementMatcher(compile_any(match), compile_any(exclude) if exclude else None, future)
 
 
 def prepare(note: str) -> PreparedNote:

@@ -111,10 +111,11 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
         out.append((pos, end, token))
         pos = end
     return out
-# Where a clause ends (the lexicon's terminator words end one too).
+# Where a clause ends (the lexicon's terminator words end one too). Not at a parenthesis: "will need a balance
+# assessment (Berg)" is planned to its end, "no cues (verbal or tactile)" denied.
 # A heading ("A:", "Pt response:", "Aim:") starts a line or follows the end of a sentence ("... 25 min. Aim: ...").
 _HEADING = re.compile(r"(?m)(?:^|[.;|!?][ \t]+)[ \t]*([a-z][a-z' -]{0,24}?)[ \t]*:")
-_BOUNDARY = re.compile(r"[\n;|!?,()\[\]]|\.(?=\s|$)|\s[–—-]\s")
+_BOUNDARY = re.compile(r"[\n;|!?,\[\]]|\.(?=\s|$)|\s[–—-]\s")
 # Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'").
 _PRIME = re.compile(r"['′]")  # found first, then the number before it is read: linear whatever the text
 _NUMBER_BEFORE = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*\Z")
@@ -256,8 +257,8 @@ class PreparedNote:
             k = bisect_left(clause_ends, start)
             clause_end = clause_ends[k] if k < len(clause_ends) else len(text)
             clause_start = clause_ends[k - 1] + 1 if k > 0 else 0
-            if kind == "negation_after" and text[start] == ":" and text[end:clause_end].strip():
-                continue  # "One-on-one: No" denies its field; "LTG: no falls" is a goal, not a denial
+            if kind == "negation_after" and text[start] == ":" and text[end:clause_end].strip()[:1] not in ("", "("):
+                continue  # "One-on-one: No (group)" denies its field; "LTG: no falls" is a goal, not a denial
             window = lex.window if kind.startswith("negation") else n_tok
             if kind.endswith("before"):
                 reach = tokens[min(last_tok + window, n_tok - 1)][1]

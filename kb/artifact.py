@@ -1,4 +1,10 @@
-"""The compiled artifact on disk: one JSON file, written atomically, read back with a freshness check."""
+"""The compiled artifact on disk: one JSON file, written atomically, read back with a freshness check.
+
+The file holds the model packed (kb/packing.py: each fact stated once); `read` returns that packed form,
+`verified` checks it against its content hash as it is, and `kb.packing.unpack` expands it into the compiled
+model. The content hash is the sha256 of the packed form's canonical JSON, so a reader verifies the file without
+expanding it first.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from kb.files import fingerprint
+from kb.packing import pack
 
 FORMAT = "payer-policy-kb/compiled"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: packed (inherited rules and cited documents by reference; version 1 repeated them)
 
 
 def default_artifact(policies: Path) -> Path:
@@ -25,20 +32,25 @@ def dumps(model: dict[str, Any]) -> str:
     input gives equal bytes — and a model read back is the model compiled in memory, key order included
     (sorted keys would reorder e.g. a rule's by_plan_of_care, and with it the checker's wording). NaN and infinity
     are refused (they are not JSON)."""
-    return json.dumps(model, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(pack(model), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def content_hash(model: dict[str, Any]) -> str:
-    """sha256 of the model's canonical JSON, without the hash itself."""
-    body = {k: v for k, v in model.items() if k != "content_hash"}
+    """sha256 of the canonical JSON of the model's packed form (what the file holds), without the hash itself."""
+    return packed_hash(pack(model))
+
+
+def packed_hash(packed: dict[str, Any]) -> str:
+    """sha256 of a packed model's canonical JSON, without the hash itself."""
+    body = {k: v for k, v in packed.items() if k != "content_hash"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def verified(model: dict[str, Any]) -> bool:
-    """True when the model's content hash matches its content (a hand-edited artifact does not)."""
+def verified(packed: dict[str, Any]) -> bool:
+    """True when a packed model (what `read` returns) matches its content hash (a hand-edited artifact does not)."""
     try:
-        return model.get("content_hash") == content_hash(model)
+        return packed.get("content_hash") == packed_hash(packed)
     except (TypeError, ValueError):
         return False
 
@@ -59,7 +71,8 @@ def write(model: dict[str, Any], target: Path) -> int:
 
 
 def read(path: Path) -> dict[str, Any] | None:
-    """The artifact's model, or None when the file is missing, unreadable or of another format."""
+    """The artifact's packed model (`verified` checks it, `kb.packing.unpack` expands it), or None when the file
+    is missing, unreadable or of another format."""
     try:
         model = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except (OSError, ValueError, RecursionError):

@@ -17,6 +17,7 @@ from typing import Any
 from kb import __version__
 from kb.artifact import FORMAT, FORMAT_VERSION, content_hash
 from kb.lint import lineage, lint
+from kb.packing import expand_source
 from kb.problems import PolicyError
 from kb.rules import SECTIONS, parse_date, period, pick, rule_key
 from kb.shorthand import catalogue_items, element
@@ -47,9 +48,9 @@ def build_model(tree: PolicyTree) -> dict[str, Any]:
     def resolve(item: dict[str, Any]) -> dict[str, Any]:
         out = copy.deepcopy(item)
         if "sources" in out:
-            out["sources"] = [_source(src, documents) for src in out["sources"]]
+            out["sources"] = [expand_source(src, documents) for src in out["sources"]]
         if isinstance(out.get("fact_sources"), dict):  # code rules: sources per fact
-            out["fact_sources"] = {fact: [_source(src, documents) for src in srcs]
+            out["fact_sources"] = {fact: [expand_source(src, documents) for src in srcs]
                                    for fact, srcs in out["fact_sources"].items()}
         if isinstance(out.get("documentation"), list):  # checklist elements may cite their own sources
             out["documentation"] = [resolve(e) if isinstance(e, dict) and "sources" in e else e
@@ -76,19 +77,6 @@ def build_model(tree: PolicyTree) -> dict[str, Any]:
                                for e in tree.catalogues["remittance"].data["remittance"]}
     model["content_hash"] = content_hash(model)
     return model
-
-
-def _source(src: dict[str, Any], documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    if "doc" not in src:
-        return dict(src)
-    doc = documents[src["doc"]]
-    out: dict[str, Any] = {k: doc[k] for k in ("title", "publisher", "url", "document", "revised", "read",
-                                               "last_verified", "via") if k in doc}
-    out["doc"] = src["doc"]
-    for k in ("section", "quote"):
-        if k in src:
-            out[k] = src[k]
-    return out
 
 
 def select_codes(selector: dict[str, Any] | None, codes: dict[str, dict[str, Any]]) -> list[str]:

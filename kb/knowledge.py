@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from kb import artifact
 from kb.catalogue import Catalogue
 from kb.mue import MueTable
+from kb.packing import unpack
 from kb.paths import shipped_policies
 from kb.payer import PayerRules, PayerView
 from kb.problems import InputError, KBError, QueryError
@@ -171,10 +172,11 @@ def load(
     return k
 
 
-def _from_artifact(model: dict[str, Any], where: Path) -> KnowledgeBase:
-    """A knowledge base from a verified artifact; a model of the wrong shape is an error, not a KeyError."""
+def _from_artifact(packed: dict[str, Any], where: Path) -> KnowledgeBase:
+    """A knowledge base from a verified artifact (expanded here); a model of the wrong shape is an error, not a
+    KeyError."""
     try:
-        return KnowledgeBase(model, origin="artifact")
+        return KnowledgeBase(unpack(packed), origin="artifact")
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise KBError(f"{where}: not a well-formed compiled knowledge base ({type(exc).__name__}: {exc}): "
                       "compile it again with `kb compile`") from None

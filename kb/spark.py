@@ -9,8 +9,9 @@ How the work is laid out:
 - each claim's lines stay together and in order: the lines are repartitioned by `claim_id` and sorted within
   each partition by `claim_id`, then `line` (or, without a `line` column, the input order, captured before the
   shuffle with `monotonically_increasing_id`);
-- the knowledge base reaches each executor once: the compiled model is broadcast as JSON with its content hash,
-  which every Python worker recomputes on arrival (a corrupted or mismatched model is refused, not used); bulk
+- the knowledge base reaches each executor once: the compiled model is broadcast packed, as build/kb.json holds it
+  (kb/packing.py), with its content hash, which every Python worker recomputes on arrival (a corrupted or
+  mismatched model is refused, not used) before expanding it; bulk
   tables travel as files (`SparkContext.addFile`) and are attached on arrival. Each Python worker builds the
   knowledge base once and keeps it for every later task of the same model.
 The result equals `kb.arrow.check_batches` (and so `k.check_many`) on the same lines.
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from kb import artifact
 from kb.arrow import FINDINGS_SCHEMA, check_batches, check_columns
 from kb.problems import KBError
 
@@ -53,7 +55,7 @@ def check(lines: DataFrame, kb: KnowledgeBase, tables: Iterable[str | Path] = ()
     check_columns(pa.schema([pa.field(n, pa.string()) for n in lines.columns]))
     spark = lines.sparkSession
     context = spark.sparkContext
-    payload = json.dumps(kb.model, sort_keys=True, ensure_ascii=False)
+    payload = artifact.dumps(kb.model)  # packed, as build/kb.json: each inherited rule once, key order kept
     model = context.broadcast((payload, kb.content_hash))
     names = []
     for table in map(Path, tables):
@@ -84,14 +86,14 @@ def executor_kb(shipped: tuple[str, str], tables: tuple[str, ...] = ()) -> Knowl
     found = _ON_EXECUTOR.get(key)
     if found is not None:
         return found
-    from kb.compiler import content_hash
     from kb.knowledge import KnowledgeBase
+    from kb.packing import unpack
 
-    model = json.loads(payload)
-    actual = content_hash(model)
-    if actual != expected or model.get("content_hash") != expected:
+    packed = json.loads(payload)
+    actual = artifact.packed_hash(packed)
+    if actual != expected or packed.get("content_hash") != expected:
         raise KBError(f"the knowledge base arrived with content hash {actual}, not {expected}: refusing to use it")
-    k = KnowledgeBase(model, origin="artifact")
+    k = KnowledgeBase(unpack(packed), origin="artifact")
     if tables:
         from pyspark import SparkFiles
 

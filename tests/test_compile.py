@@ -27,7 +27,7 @@ def test_artifact_matches_its_published_schema(tmp_path):
     model = compile_tree(MINI)
     schema = json.loads((Path(__file__).parent.parent / "schema" / "artifact.schema.json").read_text())
     Draft202012Validator(schema).validate(json.loads(artifact.dumps(model)))
-    assert model["content_hash"].startswith("sha256:") and model["format_version"] == 1
+    assert model["content_hash"].startswith("sha256:") and model["format_version"] == 2
 
 
 def test_load_uses_a_fresh_artifact_and_recompiles_a_stale_one(tmp_path):

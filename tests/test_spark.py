@@ -6,7 +6,6 @@ One Spark session for the whole test run (session-scoped fixture); the data is s
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -23,7 +22,7 @@ pytest.importorskip("pyspark")
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java (17 or later) on PATH", allow_module_level=True)
 
-from kb import arrow  # noqa: E402
+from kb import arrow, artifact  # noqa: E402
 from kb import spark as kbspark  # noqa: E402
 from kb.ptp import PtpTable, TableMeta  # noqa: E402
 
@@ -81,8 +80,8 @@ def test_spark_local_mode_agrees_with_the_single_process_checker(spark, tmp_path
 
 def test_a_model_that_does_not_match_its_hash_is_refused():
     k = kb.load(CHECK)
-    payload = json.dumps({**k.model, "codes": {}}, sort_keys=True)
+    payload = artifact.dumps({**k.model, "codes": {}})  # what check() broadcasts: the packed model (kb/packing.py)
     with pytest.raises(KBError, match="content hash"):
         kbspark.executor_kb((payload, k.content_hash))
-    good = json.dumps(k.model, sort_keys=True)
+    good = artifact.dumps(k.model)
     assert kbspark.executor_kb((good, k.content_hash)).content_hash == k.content_hash

@@ -12,7 +12,8 @@ A build copies into docs/assets/visitcheck/:
                      (pure Python: kb.check reads YAML visits), with the kb package's data (the note lexicon).
                      Pyodide has no google-re2: there the documentation patterns run in Python's re
                      (kb/check/notes.py)
-    kb.json.gz       the compiled knowledge base (the site's kb.json, compact and gzipped)
+    kb.json.gz       the compiled knowledge base as the site's kb.json states it (packed: each inherited rule and
+                     cited document once, kb/packing.py), compact and gzipped; the page expands it in Pyodide
 The checker loads the compiled model, so neither networkx nor jsonschema is needed in the browser.
 Without Pyodide installed the site still builds; the calculator then says the visit check could not start.
 """
@@ -28,9 +29,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from kb.packing import pack
+
 FOLDER = "assets/visitcheck"
 ARCHIVE = "kb-checker.zip"
-MODEL = "kb.json.gz"  # the compiled model, compact and gzipped (16 MB of kb.json is about 1 MB so)
+MODEL = "kb.json.gz"  # the packed model, compact and gzipped: about 90 KB (the expanded model gzipped: about 740 KB)
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 # kb modules the checker never imports in the browser (the site builder, the command line, the compiler)
 # (claims/ stays: kb.check imports it lazily for X12/FHIR input, which the page never sends)
@@ -76,8 +79,9 @@ def checker_archive() -> bytes:
 
 
 def model_archive(model: dict[str, Any]) -> bytes:
-    """The model as compact JSON, gzipped with a fixed time stamp (equal models give equal bytes)."""
-    text = json.dumps(model, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The model packed (kb/packing.py) as compact JSON, gzipped with a fixed time stamp (equal models give equal
+    bytes). The whole model: the parts the checker never reads (examples, input hashes) gzip to under 10 KB."""
+    text = json.dumps(pack(model), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
     return gzip.compress(text, compresslevel=9, mtime=0)
 
 

@@ -1,8 +1,8 @@
 /* The visit check: the project's Python claim checker (kb/check), run in the browser by Pyodide.
  *
  * Nothing here decides a finding: the visit read from the form goes to kb.check.check_many in
- * Pyodide, on the site's compiled knowledge base (kb.json.gz), and the result (units, findings, fixes, sources) is shown as
- * `kb check --json` gives it. Pyodide and the checker (assets/visitcheck/) load on the first check
+ * Pyodide, on the site's compiled knowledge base (kb.json.gz, packed: kb/packing.py expands it), and the result
+ * (units, findings, fixes, sources) is shown as `kb check --json` gives it. Pyodide and the checker (assets/visitcheck/) load on the first check
  * only, so the unit calculator stays instant.
  *
  * kbVisitCheck.checkMany([visit, ...]) -> Promise of [result or {error, field}] (the browser tests
@@ -18,7 +18,8 @@
     "import gzip, json",
     "from kb.knowledge import KnowledgeBase",
     "from kb.check import check_many",
-    "_KB = KnowledgeBase(json.loads(gzip.decompress(KB_JSON_GZ.to_py())), origin='artifact')",
+    "from kb.packing import unpack",
+    "_KB = KnowledgeBase(unpack(json.loads(gzip.decompress(KB_JSON_GZ.to_py()))), origin='artifact')",
     "del KB_JSON_GZ",
     "def kb_check_json(text):",
     "    return json.dumps([r.to_dict() for r in check_many(_KB, json.loads(text))])",

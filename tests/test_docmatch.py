@@ -172,6 +172,27 @@ def test_the_time_a_note_takes_grows_linearly(shipped):
     assert large < 40 * small and large < 10  # linear: about 10 times (quadratic would be about 100)
 
 
+@pytest.mark.parametrize("build", [
+    lambda n: ("A: Pt tol. Aim: walk.\nResponse: ok; STG: x. " * n)[:n],  # every sentence a section
+    lambda n: ". " + " " * (n - 3) + "a",  # one blank run after a sentence end, then a heading that never comes
+    lambda n: "\n" + "\t" * (n - 3) + "a",
+    lambda n: "Pt tolerated." + " " * (n - 13),  # trailing blanks: no word after the run (was quadratic: seconds)
+    lambda n: "Berg 44/56 " + "(*)" * (n // 3),
+])
+def test_a_note_is_read_in_linear_time(build):
+    def seconds(note: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            PreparedNote(note)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    PreparedNote("warm the lexicon")
+    small, large = seconds(build(MAX_NOTE_CHARS // 10)), seconds(build(MAX_NOTE_CHARS))
+    assert large < 40 * small and large < 10  # linear: about 10 times (quadratic would be about 100)
+
+
 # -- the corpus ---------------------------------------------------------------------------------------------
 
 

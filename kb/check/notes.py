@@ -98,23 +98,31 @@ def compile_any(patterns: Iterable[str]) -> Any:
 # each with the gap before it, so `findall` (several times faster than `finditer`) gives the positions too. Every
 # character is in a gap or starts a token, so the positions cannot drift.
 _TOKEN = re.compile(r"\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-")
-_GAP_TOKEN = re.compile(r"((?:[^\w:↑↓→≥-]|_)*)(\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-)")
+# The gap is one character class (a repeated alternation is superlinear in Python's re): "_" counts as a gap
+# because `_tokens` reads it as a blank.
+_GAP_TOKEN = re.compile(r"([^\w:↑↓→≥-]*)(\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-)")
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
     """(start, end, token) of every token of `text`."""
     out = []
     pos = 0
-    for gap, token in _GAP_TOKEN.findall(text):
+    # The sentinel token ends the text with a token: a run of gap characters at the end would otherwise be scanned
+    # again from each of its characters (quadratic: 3,000 trailing blanks took seconds). It is dropped below.
+    for gap, token in _GAP_TOKEN.findall(text.replace("_", " ") + " x"):
         pos += len(gap)
         end = pos + len(token)
         out.append((pos, end, token))
         pos = end
+    out.pop()
     return out
+
+
+# A heading ("A:", "Pt response:", "Aim:") starts a line or follows the end of a sentence ("... 25 min. Aim: ...").
+# Each way in has one run of blanks, so a long run is scanned a bounded number of times: linear in the note.
+_HEADING = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' -]{0,24}?)[ \t]*:")
 # Where a clause ends (the lexicon's terminator words end one too). Not at a parenthesis: "will need a balance
 # assessment (Berg)" is planned to its end, "no cues (verbal or tactile)" denied.
-# A heading ("A:", "Pt response:", "Aim:") starts a line or follows the end of a sentence ("... 25 min. Aim: ...").
-_HEADING = re.compile(r"(?m)(?:^|[.;|!?][ \t]+)[ \t]*([a-z][a-z' -]{0,24}?)[ \t]*:")
 _BOUNDARY = re.compile(r"[\n;|!?,\[\]]|\.(?=\s|$)|\s[–—-]\s")
 # Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'").
 _PRIME = re.compile(r"['′]")  # found first, then the number before it is read: linear whatever the text
@@ -236,7 +244,8 @@ class PreparedNote:
                     elif kind != "abbreviation":
                         triggers.append((start, end, kind, i, i + size - 1))
         inserts += _primes(text)
-        # A plan heading ("P:", "Plan:") at the start of a line makes its line a plan.
+        # Section headings: a plan heading ("P:", "Plan:") makes the rest of its line (to the next heading) a plan;
+        # the content of every section is kept for the elements that name its kind.
         plan_spans: list[tuple[int, int]] = []
         section_spans: list[tuple[str, int, int]] = []  # (kind, content start, content end)
         headings = [(m.start(1), m.end(), lex.sections[name]) for m in _HEADING.finditer(low)

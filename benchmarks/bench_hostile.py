@@ -48,7 +48,11 @@ def main() -> int:
     rows.append((f"{MAX_NOTE_CHARS:,}-character dense note, 4 codes with checklists",
                  best(lambda: k.check({**base, "note": dense, "lines": four}))))
     for name, note in (("a" * (MAX_NOTE_CHARS - 1) + "!", "50,000 x 'a' then '!'"),
-                       ("no " * (MAX_NOTE_CHARS // 3), "'no ' repeated (a trigger at every word)")):
+                       ("no " * (MAX_NOTE_CHARS // 3), "'no ' repeated (a trigger at every word)"),
+                       ("Pt tolerated." + " " * (MAX_NOTE_CHARS - 13), "a sentence, then blanks to the limit"),
+                       (". " + " " * (MAX_NOTE_CHARS - 3) + "a", "'. ', blanks, 'a' (a heading that never comes)"),
+                       ("(*)" * (MAX_NOTE_CHARS // 3), "punctuation only"),
+                       ("A: ok. Aim: x.\n" * (MAX_NOTE_CHARS // 15), "a section heading in every sentence")):
         rows.append((f"note: {note}", best(lambda n=name: k.check({**base, "note": n, "lines": four}))))
     rows.append(("10 MB note (refused: InputError)",
                  best(lambda: _refused(k, {**base, "note": "x" * 10_000_000, "lines": four}))))

@@ -446,6 +446,20 @@ def regexes_compile(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
 
 
 @check
+def section_kinds_known(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    # An element's `sections` name section kinds of the note lexicon; an unknown kind would silently never match.
+    from kb.check.notes import section_kinds
+
+    kinds = section_kinds()
+    for doc, path, element in _elements(tree):
+        for k, kind in enumerate(element.get("sections") or []):
+            if isinstance(kind, str) and kind not in kinds:
+                known = ", ".join(sorted(kinds))
+                yield doc.problem((*path, "sections", k),
+                                  f"unknown note section kind '{kind}' (kb/check/note_lexicon.yaml knows {known})")
+
+
+@check
 def documentation_items(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
     catalogue = tree.catalogues.get("documentation")
     known: set[str] = set()

@@ -60,7 +60,7 @@ def catalogue_items(data: Any) -> dict[str, dict[str, Any]]:
 def element(item: dict[str, Any]) -> dict[str, Any]:
     """A catalogue item as the checklist element a code rule holds (its id is `element_id` when given)."""
     out = {"id": item.get("element_id", item.get("id"))}
-    for name in ("element", "match", "exclude", "future", "fix", "sources"):
+    for name in ("element", "match", "exclude", "future", "sections", "fix", "sources"):
         if name in item:
             out[name] = copy.deepcopy(item[name])
     return out

@@ -177,8 +177,15 @@ _ELEMENTS = [compile_element([r"\bcue", "perturbation", r"\d+\s*/\s*\d+"], exclu
              compile_element([r"(a|aa)+$", r"\d*\d*\d*x", r"\bno (LOB|loss of balance)"])]
 
 
+# Notes that are mostly one long run (blanks, punctuation, one word) around note words: the shape that made the
+# tokenizer quadratic (3,000 trailing blanks took seconds); the per-example deadline catches any such regression.
+LONG_RUNS = st.tuples(NOTE_WORDS, st.sampled_from([" ", "\t", ".", ". ", "(*)", "_", "-", ":", "a", "no ", "A: "]),
+                      st.integers(1_000, MAX_NOTE_CHARS // 2), NOTE_WORDS).map(
+                          lambda t: t[0] + t[1] * (t[2] // len(t[1])) + t[3])
+
+
 @fuzz
-@given(st.one_of(NOTE_WORDS, st.text(ANY_CHAR, max_size=2000)))
+@given(st.one_of(NOTE_WORDS, st.text(ANY_CHAR, max_size=2000), LONG_RUNS))
 def test_matcher_never_crashes_and_masks_fit_the_text(note):
     prepared = PreparedNote(note[:MAX_NOTE_CHARS])
     assert len(prepared.negated) == len(prepared.planned) == len(prepared.full) + 1

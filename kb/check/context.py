@@ -233,7 +233,8 @@ class Context:
         if rule is not None and rule.documentation:
             facts.docs = tuple(
                 DocElement(d["id"], d["element"], d.get("fix") or f"Add to the note: {d['element']}.",
-                           compile_element(d["match"], d.get("exclude") or (), bool(d.get("future"))))
+                           compile_element(d["match"], d.get("exclude") or (), bool(d.get("future")),
+                                           d.get("sections") or ()))
                 for d in rule.documentation)
         return facts
 

@@ -8,6 +8,12 @@ data in the policies) is shown when one of its patterns matches a mention that i
 element is about the future (a goal), planned. A match that starts with the denying word itself ("no loss of
 balance") is not denied: the pattern asked for it.
 
+Note sections say what kind of statement their content is, whatever its words: a SOAP "A:" line or a "Response:"
+field states how the patient did; an "Aim:" or "STG:" line states a goal. The lexicon maps headings to section
+kinds; an element that names kinds (`sections: [assessment]`) is also shown by a section of that kind whose content
+has a word that is neither denied, planned (unless the element is about the future), a trigger ("Response: not
+assessed") nor filler ("A: Pt would benefit ...").
+
 Why rules of our own rather than medspaCy's ConText or negspacy: both need spaCy (a few hundred megabytes with a
 model) and take milliseconds per note, where the checker spends about a hundred microseconds on a whole visit; the
 NegEx-style triggers they use fit in a small table here. The lexicon is literal words, looked up token by token.
@@ -39,6 +45,7 @@ from kb.problems import KBError
 MAX_NOTE_CHARS = 50_000  # a long treatment note is a few thousand characters; this bounds the time per visit
 _SCOPE_CHARS = 240  # a trigger never reaches further than this, however long its clause
 _LEXICON = Path(__file__).with_name("note_lexicon.yaml")
+_FAR = 1 << 62  # beyond any position: (pos, _FAR) sorts after every span starting at pos
 _MASK = "\x1f"  # stands in for a denied or planned character in the text the fast search reads
 
 
@@ -91,22 +98,32 @@ def compile_any(patterns: Iterable[str]) -> Any:
 # each with the gap before it, so `findall` (several times faster than `finditer`) gives the positions too. Every
 # character is in a gap or starts a token, so the positions cannot drift.
 _TOKEN = re.compile(r"\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-")
-_GAP_TOKEN = re.compile(r"((?:[^\w:↑↓→≥-]|_)*)(\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-)")
+# The gap is one character class (a repeated alternation is superlinear in Python's re): "_" counts as a gap
+# because `_tokens` reads it as a blank.
+_GAP_TOKEN = re.compile(r"([^\w:↑↓→≥-]*)(\d+:\d+|[^\W_][\w/'+\-]*|[:↑↓→≥]|-)")
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
     """(start, end, token) of every token of `text`."""
     out = []
     pos = 0
-    for gap, token in _GAP_TOKEN.findall(text):
+    # The sentinel token ends the text with a token: a run of gap characters at the end would otherwise be scanned
+    # again from each of its characters (quadratic: 3,000 trailing blanks took seconds). It is dropped below.
+    for gap, token in _GAP_TOKEN.findall(text.replace("_", " ") + " x"):
         pos += len(gap)
         end = pos + len(token)
         out.append((pos, end, token))
         pos = end
+    out.pop()
     return out
-# Where a clause ends (the lexicon's terminator words end one too).
-_HEADING = re.compile(r"(?m)^[ \t]*([a-z]+)[ \t]*:")
-_BOUNDARY = re.compile(r"[\n;|!?,()\[\]]|\.(?=\s|$)|\s[–—-]\s")
+
+
+# A heading ("A:", "Pt response:", "Aim:") starts a line or follows the end of a sentence ("... 25 min. Aim: ...").
+# Each way in has one run of blanks, so a long run is scanned a bounded number of times: linear in the note.
+_HEADING = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' -]{0,24}?)[ \t]*:")
+# Where a clause ends (the lexicon's terminator words end one too). Not at a parenthesis: "will need a balance
+# assessment (Berg)" is planned to its end, "no cues (verbal or tactile)" denied.
+_BOUNDARY = re.compile(r"[\n;|!?,\[\]]|\.(?=\s|$)|\s[–—-]\s")
 # Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'").
 _PRIME = re.compile(r"['′]")  # found first, then the number before it is read: linear whatever the text
 _NUMBER_BEFORE = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*\Z")
@@ -124,8 +141,9 @@ class Lexicon:
     cased: dict[str, str]  # shorthand matched only as written -> expansion
     longest: dict[str, int]  # first word (lower case) -> most words of a phrase starting with it
     cased_first: frozenset[str]  # first words (lower case) of the shorthand matched only as written
-    sections: dict[str, str]
+    sections: dict[str, str]  # heading (lower case, single spaces) -> section kind
     window: int
+    fillers: frozenset[str] = frozenset()  # words that state nothing on their own in a section ("pt", "the")
 
 
 def _key(text: str) -> str:
@@ -149,7 +167,8 @@ def lexicon() -> Lexicon:
         longest[words[0]] = max(longest.get(words[0], 1), len(words))
     cased_first = frozenset(_key(c).split(" ")[0] for c in cased)
     return Lexicon({k: tuple(v) for k, v in phrases.items() if k}, cased, longest, cased_first,
-                   {str(k).lower(): str(v) for k, v in data["sections"].items()}, int(data["negation_window"]))
+                   {_key(str(k)): str(v) for k, v in data["sections"].items()}, int(data["negation_window"]),
+                   frozenset(_key(str(w)) for w in data.get("section_fillers") or ()))
 
 
 def _normalise(note: str) -> str:
@@ -180,9 +199,11 @@ def _primes(text: str) -> list[tuple[int, str]]:
 class PreparedNote:
     """A note ready for the checklist patterns, as UTF-8 for RE2: the expanded text (`full`), the same with denied
     characters masked (`undenied`) and with denied or planned ones masked (`affirmed`), and per byte of `full`
-    whether a mention starting there is denied (`negated`) or planned (`planned`)."""
+    whether a mention starting there is denied (`negated`) or planned (`planned`); and the kinds of the sections
+    whose content states something not denied (`undenied_sections`) and neither denied nor planned
+    (`affirmed_sections`)."""
 
-    __slots__ = ("affirmed", "full", "negated", "planned", "undenied")
+    __slots__ = ("affirmed", "affirmed_sections", "full", "negated", "planned", "undenied", "undenied_sections")
 
     def __init__(self, note: str, lex: Lexicon | None = None):
         lex = lex or lexicon()
@@ -223,12 +244,20 @@ class PreparedNote:
                     elif kind != "abbreviation":
                         triggers.append((start, end, kind, i, i + size - 1))
         inserts += _primes(text)
-        # A plan heading ("P:", "Plan:") at the start of a line makes its line a plan.
+        # Section headings: a plan heading ("P:", "Plan:") makes the rest of its line (to the next heading) a plan;
+        # the content of every section is kept for the elements that name its kind.
         plan_spans: list[tuple[int, int]] = []
-        for m in _HEADING.finditer(low):
-            if lex.sections.get(m.group(1)) == "plan":
-                line_end = text.find("\n", m.start())
-                plan_spans.append((m.start(1), len(text) if line_end < 0 else line_end))
+        section_spans: list[tuple[str, int, int]] = []  # (kind, content start, content end)
+        headings = [(m.start(1), m.end(), lex.sections[name]) for m in _HEADING.finditer(low)
+                    if (name := " ".join(m.group(1).split())) in lex.sections]
+        for h, (start, content, kind) in enumerate(headings):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            if h + 1 < len(headings):  # a section ends at its line's end or at the next heading
+                end = min(end, headings[h + 1][0])
+            section_spans.append((kind, content, end))
+            if kind == "plan":
+                plan_spans.append((start, end))
 
         clause_ends = sorted(ends | {len(text)})
         negated: list[tuple[int, int]] = []
@@ -237,8 +266,8 @@ class PreparedNote:
             k = bisect_left(clause_ends, start)
             clause_end = clause_ends[k] if k < len(clause_ends) else len(text)
             clause_start = clause_ends[k - 1] + 1 if k > 0 else 0
-            if kind == "negation_after" and text[start] == ":" and text[end:clause_end].strip():
-                continue  # "One-on-one: No" denies its field; "LTG: no falls" is a goal, not a denial
+            if kind == "negation_after" and text[start] == ":" and text[end:clause_end].strip()[:1] not in ("", "("):
+                continue  # "One-on-one: No (group)" denies its field; "LTG: no falls" is a goal, not a denial
             window = lex.window if kind.startswith("negation") else n_tok
             if kind.endswith("before"):
                 reach = tokens[min(last_tok + window, n_tok - 1)][1]
@@ -265,6 +294,9 @@ class PreparedNote:
         def moved(p: int) -> int:
             return p + shift[bisect_right(at, p)]
 
+        self.undenied_sections, self.affirmed_sections = _stating_sections(
+            section_spans, tokens, lex.fillers, _merge([(a, b) for a, b, *_ in triggers]),
+            _merge([s for s in negated if s[1] > s[0]]), _merge([s for s in negated + planned if s[1] > s[0]]))
         neg_chars = _merge([(moved(a), moved(b)) for a, b in negated if b > a])
         plan_chars = _merge([(moved(a), moved(b)) for a, b in planned if b > a])
         self.full = expanded.encode("utf-8", "replace")
@@ -272,6 +304,34 @@ class PreparedNote:
         self.affirmed = _masked(expanded, _merge(neg_chars + plan_chars)).encode("utf-8", "replace")
         self.negated = _byte_mask(expanded, neg_chars, len(self.full))
         self.planned = _byte_mask(expanded, plan_chars, len(self.full))
+
+
+def _stating_sections(sections: list[tuple[str, int, int]], tokens: list[tuple[int, int, str]],
+                      fillers: frozenset[str], triggers: list[tuple[int, int]], denied: list[tuple[int, int]],
+                      unaffirmed: list[tuple[int, int]]) -> tuple[frozenset[str], frozenset[str]]:
+    """The kinds of the sections with a content word outside the trigger spans and the filler words: (those where
+    it is not denied, those where it is neither denied nor planned). Spans are merged and sorted."""
+    if not sections:
+        return frozenset(), frozenset()
+    starts = [t[0] for t in tokens]
+    undenied: set[str] = set()
+    affirmed: set[str] = set()
+    for kind, a, b in sections:
+        for start, _end, word in tokens[bisect_left(starts, a):bisect_left(starts, b)]:
+            if kind in affirmed:
+                break
+            if not word[0].isalnum() or word in fillers or _inside(triggers, start):
+                continue
+            if not _inside(denied, start):
+                undenied.add(kind)
+                if not _inside(unaffirmed, start):
+                    affirmed.add(kind)
+    return frozenset(undenied), frozenset(affirmed)
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    k = bisect_right(spans, (pos, _FAR)) - 1
+    return k >= 0 and spans[k][0] <= pos < spans[k][1]
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -320,9 +380,13 @@ class ElementMatcher:
     pattern: Any
     exclude: Any | None = None  # a match inside a match of these does not count ("Goals: see POC", "pain 4/10")
     future: bool = False  # a goal: planned mentions count (denied ones still do not)
+    sections: frozenset[str] = frozenset()  # section kinds whose stating content shows the element
 
     def found_in(self, note: PreparedNote) -> bool:
-        """Whether the note shows the element: some match is neither excluded, denied nor (unless future) planned."""
+        """Whether the note shows the element: some match is neither excluded, denied nor (unless future) planned,
+        or a section of one of the element's kinds states something."""
+        if self.sections and self.sections & (note.undenied_sections if self.future else note.affirmed_sections):
+            return True
         # Fast path: one search of the text with denied (and planned) characters masked.
         if self._search(note.undenied if self.future else note.affirmed):
             return True
@@ -366,16 +430,23 @@ class _Spans:
         return k >= 0 and e <= self.spans[k][1]
 
 
-def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: bool = False) -> ElementMatcher:
-    """An element's matcher from its policy data (`match`, `exclude`, `future`); the same patterns give the same
-    (immutable) matcher, compiled once per process: every period's context of every payer names them again, and
-    compiling them was most of the cost of a context (so of each worker's start on a batch of many dates)."""
-    return _compiled_element(tuple(match), tuple(exclude), bool(future))
+def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: bool = False,
+                    sections: Iterable[str] = ()) -> ElementMatcher:
+    """An element's matcher from its policy data (`match`, `exclude`, `future`, `sections`); the same data give the
+    same (immutable) matcher, compiled once per process: every period's context of every payer names them again,
+    and compiling them was most of the cost of a context (so of each worker's start on a batch of many dates)."""
+    return _compiled_element(tuple(match), tuple(exclude), bool(future), frozenset(sections))
 
 
 @lru_cache(maxsize=4096)
-def _compiled_element(match: tuple[str, ...], exclude: tuple[str, ...], future: bool) -> ElementMatcher:
-    return ElementMatcher(compile_any(match), compile_any(exclude) if exclude else None, future)
+def _compiled_element(match: tuple[str, ...], exclude: tuple[str, ...], future: bool,
+                      sections: frozenset[str]) -> ElementMatcher:
+    return ElementMatcher(compile_any(match), compile_any(exclude) if exclude else None, future, sections)
+
+
+def section_kinds() -> frozenset[str]:
+    """The section kinds the lexicon knows (what an element's `sections` may name)."""
+    return frozenset(lexicon().sections.values())
 
 
 def prepare(note: str) -> PreparedNote:

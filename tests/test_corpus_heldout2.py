@@ -86,3 +86,12 @@ def test_ids_unique_across_files() -> None:
 
 def test_other_codes_all_represented() -> None:
     assert {code for code, _ in _notes("others.yaml")} == OTHER_CODES
+
+
+def test_readme_totals_match_the_files() -> None:
+    """The counts corpus/heldout2/README.md states are those of the files."""
+    notes = [(code, n) for name in FILES for code, n in _notes(name)]
+    labelled = sum(len(n["present"]) + len(n["absent"]) for _, n in notes)
+    absent = sum(len(n["absent"]) for _, n in notes)
+    readme = (FOLDER / "README.md").read_text(encoding="utf-8")
+    assert f"| total | {len(notes)} | | {labelled} | {absent} ({100 * absent / labelled:.1f} %) |" in readme

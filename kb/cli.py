@@ -1,4 +1,4 @@
-"""The `kb` command line: validate, compile, units, show (and the commands other modules register).
+"""The `kb` command line: validate, compile, units, show, stats (and the commands other modules register).
 
 Exit codes: 0 success, 1 problems found (in the policies, or error findings in a check),
 2 misuse (bad arguments, unknown payer or code, unreadable input).
@@ -285,6 +285,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return changed
 
 
+# -- stats ---------------------------------------------------------------------------------------
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from kb.stats import compute, render
+
+    stats = compute(open_kb(args).model)
+    if args.json:
+        emit_json(stats.to_dict())
+    else:
+        print(render(stats, by_section=args.by_section, list_secondary=not args.no_list))
+    return 0
+
+
 # -- ncci ----------------------------------------------------------------------------------------
 
 
@@ -371,6 +385,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_policies_option(p)
     add_json_option(p)
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("stats", help="what the knowledge base holds: payers, codes, documents, rules by evidence grade "
+                                     "(with and without the bulk NCCI rows) and the rules still graded secondary")
+    p.add_argument("--by-section", action="store_true", help="also count the grades of each rule section")
+    p.add_argument("--no-list", action="store_true", help="leave out the list of rules graded secondary")
+    add_policies_option(p)
+    add_json_option(p)
+    p.set_defaults(func=cmd_stats)
 
     ncci = sub.add_parser("ncci", help="turn CMS's quarterly NCCI files into bulk tables (see --table)")
     ncci_sub = ncci.add_subparsers(dest="ncci_command", metavar="TABLE", required=True)

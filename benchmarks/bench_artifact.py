@@ -45,10 +45,11 @@ print(json.dumps({"bytes": size, "gzip": len(gzip.compress(out.read_bytes(), 6, 
 
 
 def source_of(rev: str | None, where: Path) -> Path:
-    """A folder whose kb/ is REV's (None: this checkout)."""
+    """A folder whose kb/ and schema/ are REV's (None: this checkout)."""
     if rev is None:
         return ROOT
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "kb"], check=True, capture_output=True).stdout
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "kb", "schema"], check=True,
+                             capture_output=True).stdout
     target = where / rev.replace("/", "_")
     target.mkdir()
     archive_path = where / "kb.tar"
@@ -62,7 +63,9 @@ def probe(src: Path, where: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src)}
     out = where / f"kb-{src.name}.json"
     proc = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "policies"), str(out), str(src)], env=env,
-                          check=True, capture_output=True, text=True)
+                          capture_output=True, text=True, cwd=where)  # cwd: not this checkout's kb/
+    if proc.returncode:
+        raise SystemExit(f"measuring {src} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

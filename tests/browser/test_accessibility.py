@@ -15,10 +15,10 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+from sitekit import SCRIPT_TIMEOUT, WAIT
 from test_layout import CALC, PAGES, resize
 
 AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
-WAIT = 60
 AXE_TIMEOUT = 900  # seconds: axe on a 1 MB page of a machine seven engineers share
 PHONE_ROWS = 20
 BAD = ("serious", "critical")
@@ -37,7 +37,7 @@ def violations(driver, axe_source: str) -> list[dict]:
     try:
         found = _run_axe(driver)
     finally:
-        driver.set_script_timeout(120)
+        driver.set_script_timeout(SCRIPT_TIMEOUT)
     return [v for v in found if v["impact"] in BAD]
 
 

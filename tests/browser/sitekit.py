@@ -25,6 +25,9 @@ AS_OF = date(2026, 3, 2)
 WAIT = 240
 PAGE_LOAD_TIMEOUT = 300
 SCRIPT_TIMEOUT = 300
+# Selenium's HTTP client gives up on chromedriver after 120 s by default, whatever the script timeout: a script a test
+# lets run longer (axe on a big page, Pyodide starting) then fails with a ReadTimeoutError. Longer than any of them.
+COMMAND_TIMEOUT = 1200
 
 # Runs if it ever reaches the page as HTML: sets a flag the tests look for.
 SCRIPT = "<script>window.__kbPwned = 1</script>"

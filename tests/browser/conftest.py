@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sitekit import MINI, POLICIES, build, hostile_tree, serve_folder
+from sitekit import (
+    COMMAND_TIMEOUT,
+    MINI,
+    PAGE_LOAD_TIMEOUT,
+    POLICIES,
+    SCRIPT_TIMEOUT,
+    build,
+    hostile_tree,
+    serve_folder,
+)
 
 import kb
 
@@ -50,8 +59,9 @@ def driver():
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
     browser = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    browser.set_page_load_timeout(60)
-    browser.set_script_timeout(120)
+    browser.command_executor.client_config.timeout = COMMAND_TIMEOUT
+    browser.set_page_load_timeout(PAGE_LOAD_TIMEOUT)
+    browser.set_script_timeout(SCRIPT_TIMEOUT)
     try:
         yield browser
     finally:

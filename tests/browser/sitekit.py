@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "fixtures" / "mini"
 POLICIES = ROOT / "policies"
 AS_OF = date(2026, 3, 2)
+# How long a browser test waits for what it expects (an element, a result, a page load, a script's answer): generous,
+# since the machine may be busy (seven engineers' tests on two cores); a passing test never waits that long.
+WAIT = 240
+PAGE_LOAD_TIMEOUT = 300
+SCRIPT_TIMEOUT = 300
+# Selenium's HTTP client gives up on chromedriver after 120 s by default, whatever the script timeout: a script a test
+# lets run longer (axe on a big page, Pyodide starting) then fails with a ReadTimeoutError. Longer than any of them.
+COMMAND_TIMEOUT = 1200
 
 # Runs if it ever reaches the page as HTML: sets a flag the tests look for.
 SCRIPT = "<script>window.__kbPwned = 1</script>"

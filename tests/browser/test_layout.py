@@ -8,8 +8,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+from sitekit import WAIT
 
-WAIT = 60
 CALC = "calculator/?payer=medicare&date=2026-03-02&plan=PT&97112=24&units.97112=2&mods.97112=GP&97110=23"
 # one page of every template
 PAGES = ("", "payers/", "payers/medicare/", "payers/anthem/", "codes/", "codes/97112/", "codes/97161/",

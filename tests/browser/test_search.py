@@ -8,8 +8,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+from sitekit import WAIT
 
-WAIT = 60
 # (what staff type, the page that answers it)
 QUERIES = [
     ("97112", "codes/97112/"),

@@ -14,10 +14,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from sitekit import WAIT
 
 import kb
-
-WAIT = 30
 
 
 def wait(driver, condition, timeout: float = WAIT):
@@ -213,7 +212,7 @@ const start = arguments[0];
 
 def _status(url: str) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=WAIT) as response:
             return response.status
     except urllib.error.HTTPError as err:
         return err.code

@@ -13,6 +13,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from sitekit import SCRIPT_TIMEOUT, WAIT
 
 import kb
 from kb.site import visitcheck
@@ -25,14 +26,14 @@ def patient_scripts(driver):
     """Scripts that wait for Pyodide may take minutes on a loaded machine: a long script timeout, restored after."""
     driver.set_script_timeout(LOAD)
     yield
-    driver.set_script_timeout(120)
+    driver.set_script_timeout(SCRIPT_TIMEOUT)
 
 
 def checker_ready(driver, site) -> None:
     """Open the calculator and load the checker (once per page)."""
     if "/calculator/" not in driver.current_url:
         driver.get(site.url + "calculator/?payer=medicare&date=2026-03-02&97112=24")
-    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return !!window.kbVisitCheck"))
+    WebDriverWait(driver, WAIT).until(lambda d: d.execute_script("return !!window.kbVisitCheck"))
     error = driver.execute_async_script(
         "var done = arguments[arguments.length - 1];"
         "kbVisitCheck.load().then(function () { done(null); }, function (e) { done(String(e)); });")
@@ -124,7 +125,7 @@ def test_the_form_checks_a_whole_visit(driver, site, shipped_kb):
     """Filled in by keyboard as at the front desk; the page shows what kb check says."""
     driver.get(site.url + "calculator/?payer=medicare&date=2026-03-02&plan=PT&97112=20&units.97112=2"
                "&mods.97112=GP&97110=10")
-    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#kb-calc[data-ready='true']"))
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#kb-calc[data-ready='true']"))
     mods = driver.find_elements(By.CSS_SELECTOR, "#kb-calc-lines .kb-calc-mods")[1]
     mods.send_keys("GP")
     driver.find_element(By.ID, "kb-check-run").send_keys(Keys.ENTER)  # a button works from the keyboard
@@ -144,18 +145,18 @@ def test_the_form_checks_a_whole_visit(driver, site, shipped_kb):
     assert summary.get_attribute("data-ok") == str(expected.ok).lower()
     # a change to the form checks again by itself; the address keeps the modifiers
     Select(driver.find_element(By.ID, "kb-calc-plan")).select_by_value("OT")
-    WebDriverWait(driver, 60).until(lambda d: "plan=OT" in d.current_url)
+    WebDriverWait(driver, WAIT).until(lambda d: "plan=OT" in d.current_url)
     assert "mods.97110=GP" in driver.current_url
     redo = shipped_kb.check({"payer": "medicare", "date": "2026-03-02", "plan_of_care": "OT", "lines": [
         {"code": "97112", "minutes": 20, "units": 2, "modifiers": ["GP"]},
         {"code": "97110", "minutes": 10, "modifiers": ["GP"]}]})
-    WebDriverWait(driver, 60).until(lambda d: [li.get_attribute("data-rule") for li in d.find_elements(
+    WebDriverWait(driver, WAIT).until(lambda d: [li.get_attribute("data-rule") for li in d.find_elements(
         By.CSS_SELECTOR, "#kb-check-findings li")] == [f.rule for f in redo.findings])
 
 
 def test_bad_input_is_one_located_message(driver, site):
     driver.get(site.url + "calculator/?payer=medicare&date=2026-03-02&97112=20&units.97112=999")
-    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#kb-calc[data-ready='true']"))
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#kb-calc[data-ready='true']"))
     driver.find_element(By.ID, "kb-check-run").click()
     WebDriverWait(driver, LOAD).until(
         lambda d: d.find_element(By.ID, "kb-calc").get_attribute("data-check") in ("done", "failed"))

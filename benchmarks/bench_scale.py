@@ -279,6 +279,33 @@ def scaling(label: str, one: list[Timed], many: list[Timed], n: int, count: int,
            f"r = {r:.3f}: " + ", ".join(f"{m}: {m / (1 + r * (m - 1) / m):.2f}x" for m in (2, 4, 8, 16)))
 
 
+def _spin(n: int) -> int:
+    """Pure-Python CPU work with no hand-over: what n processes can gain on this machine at best."""
+    table = {i: i for i in range(1000)}
+    total = 0
+    for i in range(n):
+        total += table[i % 1000]
+    return total
+
+
+SPIN = 3_000_000  # about 0.2-0.4 s of one core
+
+
+def ceiling(n: int) -> float:
+    """The machine's own ceiling now: n units of perfectly parallel work in 1 process vs in n (a shared machine's
+    other load, turbo and cache limits show here as a ratio below n)."""
+    import multiprocessing
+
+    start = time.perf_counter()
+    for _ in range(n):
+        _spin(SPIN)
+    one = time.perf_counter() - start
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(n) as pool:
+        pool.map(_spin, [SPIN] * n)
+    return one / (time.perf_counter() - start)
+
+
 def run_workers(visits_n: int, runs: int, work: Path, profile: bool = False) -> None:
     from kb.parallel import cores
 
@@ -291,10 +318,12 @@ def run_workers(visits_n: int, runs: int, work: Path, profile: bool = False) -> 
     k = kb.load(artifact)
     visits = synthetic_visits(k, visits_n, 9)
     list(k.check_many(visits, workers=1))  # contexts built: both sides start warm (workers inherit them)
-    one, many = [], []
+    one, many, ceilings = [], [], []
     for _ in range(runs):
+        ceilings.append(ceiling(n))
         one.append(timed(lambda: list(k.check_many(visits, workers=1))))
         many.append(timed(lambda: list(k.check_many(visits, workers=n))))
+    report(f"the machine's ceiling: a perfectly parallel loop, 1 process / {n}", spread(ceilings))
     scaling("k.check_many (Python objects back)", one, many, n, visits_n, "visits")
     if profile:
         import cProfile

@@ -49,7 +49,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--findings", type=Path, metavar="OUT.parquet",
                    help="write the findings as Parquet (claim lines from .parquet or .csv; needs the [arrow] extra)")
     p.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
-                   help="processes to check with (default: every core once the batch is long; 1: one process)")
+                   help="processes to check with, this one included (default: every core once the batch is long; "
+                        "1: one process)")
     add_claim_options(p)
     add_policies_option(p)
     add_tables_option(p)

@@ -2,26 +2,30 @@
 n processes — the caller and n - 1 forked workers —, and the results come back in input order (a bad visit still in
 its place, with its index).
 
-Workers are forked from the calling process, once per batch, so they share its knowledge base (and bulk tables)
-copy-on-write: nothing is loaded or sent again. What they check they also read where they can: a list of visits is
-inherited and read by index; a CSV file is cut into byte ranges between claims (kb/csvslices.py) and each worker
-parses its own; `finish` (e.g. rendering JSON) runs in the worker. The caller keeps two chunks queued per worker
-and, while the next result in order is not back, checks the following chunk itself: n processes on n cores, none
-waiting. At most 3 × n chunks are in flight, so a stream of any length is checked in bounded memory. Where fork is
-not available (Windows, macOS by policy) the batch is checked in-process.
+The workers are forked from the calling process once per knowledge base (and n) and kept for the next batches
+(`start` forks them early, `shutdown` stops them; they stop with the process). They share the caller's knowledge
+base (and bulk tables) copy-on-write: nothing is loaded or sent again. Forking once matters here: after a fork every
+page either process writes — a reference count is a write — is copied on first touch, which on these machines cost
+about a sixth of the checking of a 20,000-visit batch when workers were forked per batch. A chunk goes to a worker
+as its (index, visit) pairs, a CSV file's byte range (each worker maps the file and parses its own ranges,
+kb/csvslices.py) or a range of Arrow lines (IPC); `finish` (e.g. rendering JSON) runs where the chunk is checked.
+The caller keeps two chunks queued per worker and, while the next result in order is not back, checks the
+following chunk itself: n processes on n cores, none only waiting. At most 3 × n chunks are in flight, so a stream
+of any length is checked in bounded memory. Where fork is not available (Windows, macOS by policy) the batch is
+checked in-process.
 
 Results come back through kb/transfer.py (marshal, shared objects and each distinct line and finding sent once per
-worker): pickling a result and unpickling it would cost half as much CPU again as checking the visit.
+worker and batch): pickling a result and unpickling it would cost half as much CPU again as checking the visit.
 
 One process for a short batch (workers=None): a list of at most AUTO_AFTER visits, a CSV file of at most AUTO_BYTES.
 Starting a worker costs tens of milliseconds, and each builds the contexts of the periods it meets (a few ms each,
 hundreds in a batch spread over years and payers): below about a second of checking that is more than the second
 core gives back.
 
-Scaling model: a chunk checked by a worker costs r more CPU than one checked by the caller (encoding it there,
-decoding it here; r is about 0.1-0.2). On m free cores the caller checks about 1/m of the chunks, so the speed-up is
-about m / (1 + r (m - 1) / m), until the caller's decoding of m - 1 workers' results fills its core (about
-m = 10-20). benchmarks/bench_scale.py --only workers measures r.
+Scaling model: a chunk checked by a worker costs r more CPU than one checked by the caller (sending it, encoding
+its results there, decoding them here; r is about 0.1). On m free cores the caller checks about 1/m of the chunks,
+so the speed-up is about m / (1 + r (m - 1) / m), until the caller's decoding of m - 1 workers' results fills its
+core (about m = 10-20). benchmarks/bench_scale.py --only workers measures r.
 """
 
 from __future__ import annotations

@@ -235,7 +235,9 @@ def read_batches(path: Path, batch_rows: int = 65_536) -> Iterator[pa.RecordBatc
         if name.endswith(".parquet"):
             import pyarrow.parquet as pq
 
-            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_rows)
+            parquet = pq.ParquetFile(path)
+            yield pa.RecordBatch.from_pylist([], schema=parquet.schema_arrow)  # the columns, even of a file of 0 rows
+            yield from parquet.iter_batches(batch_size=batch_rows)
         elif name.endswith(".csv"):
             import pyarrow.csv as pacsv
 
@@ -244,6 +246,7 @@ def read_batches(path: Path, batch_rows: int = 65_536) -> Iterator[pa.RecordBatc
                                               "modifiers", "start", "end", "date")}
             reader = pacsv.open_csv(path, convert_options=pacsv.ConvertOptions(column_types=types),
                                     read_options=pacsv.ReadOptions(block_size=1 << 22))
+            yield pa.RecordBatch.from_pylist([], schema=reader.schema)  # the columns, even of a header alone
             yield from reader
         else:
             raise InputError(f"{path}: claim lines are read from .parquet or .csv files", "file")
@@ -254,45 +257,49 @@ def read_batches(path: Path, batch_rows: int = 65_536) -> Iterator[pa.RecordBatc
 SLICE_ROWS = 2048  # claim lines per task on a worker (about 700 visits): the hand-over is small beside them
 
 
-def read_table(path: Path) -> pa.Table:
-    """Claim lines from a Parquet or CSV file, whole (pyarrow reads it in C, on every core)."""
-    table = pa.Table.from_batches(list(read_batches(path)))
-    check_columns(table.schema)
-    return table
+def claim_ranges(batches: Iterable[pa.RecordBatch], size: int | None = None) -> Iterator[
+        tuple[pa.Table, frozenset[str]]]:
+    """Claim lines streamed into ranges of about `size` lines (default SLICE_ROWS), each cut between two claims,
+    with the claims met in an earlier range (their rows are split: reported so, as one pass would). Holds the
+    lines not yet handed on and the claim ids met so far, never the whole file."""
+    size = size or SLICE_ROWS
+    met: set[str] = set()
+    held: pa.Table | None = None  # lines read and not yet handed on
+    ids: list[str | None] = []  # their claim ids
+    checked = False
+    for batch in itertools.chain(batches, [None]):
+        if batch is not None:
+            if not checked:
+                check_columns(batch.schema)
+                checked = True
+            if not batch.num_rows:
+                continue
+            more = pa.Table.from_batches([batch])
+            held = more if held is None else pa.concat_tables([held, more])
+            ids += more.column("claim_id").cast(pa.string()).to_pylist()
+        start, rows = 0, len(ids)
+        while held is not None and rows - start > (size if batch is not None else 0):
+            cut = min(start + size, rows)
+            while cut < rows and ids[cut] == ids[cut - 1]:
+                cut += 1
+            if cut == rows and batch is not None:  # the claim at the cut may go on in the next batch
+                break
+            here = {c for c in ids[start:cut] if c}
+            yield held.slice(start, cut - start), frozenset(here & met)
+            met |= here
+            start = cut
+        if held is not None and start:
+            held, ids = held.slice(start), ids[start:]
 
 
 def claim_slices(table: pa.Table, size: int | None = None) -> list[tuple[int, int, frozenset[str]]]:
-    """Row ranges of about `size` rows (default SLICE_ROWS), each cut between two claims, with the claims whose
-    rows started in an earlier range (they are split: reported so, as one pass would)."""
-    size = size or SLICE_ROWS
-    ids = table.column("claim_id").cast(pa.string()) if table.num_rows else pa.chunked_array([], pa.string())
-    n = len(ids)
-    cuts = [0]
-    while cuts[-1] + size < n:
-        row = cuts[-1] + size
-        while row < n and ids[row].as_py() == ids[row - 1].as_py():
-            row += 1
-        cuts.append(row)
-    cuts.append(n)
-    bounds = list(itertools.pairwise(cuts))
-    # claims with more than one run of rows (rare): which ranges meet them again
-    earlier: list[frozenset[str]] = [frozenset()] * len(bounds)
-    if n:
-        import pyarrow.compute as pc
-
-        filled = ids.fill_null("")
-        starts = pc.not_equal(filled.slice(1), filled.slice(0, n - 1)) if n > 1 else pa.chunked_array([], pa.bool_())
-        first = pa.chunked_array([pa.array([True]), *starts.chunks])
-        runs = filled.filter(first)
-        counts = pc.value_counts(runs)
-        split = {v["values"] for v in counts.to_pylist() if v["counts"] > 1 and v["values"]}
-        if split:
-            met: set[str] = set()
-            for k, (a, b) in enumerate(bounds):
-                here = {c for c in ids.slice(a, b - a).to_pylist() if c in split}
-                earlier[k] = frozenset(here & met)
-                met |= here
-    return [(a, b, seen) for (a, b), seen in zip(bounds, earlier, strict=True)]
+    """The ranges claim_ranges cuts a whole table into, as (first row, end row, claims met earlier)."""
+    out: list[tuple[int, int, frozenset[str]]] = []
+    start = 0
+    for lines, seen in claim_ranges(table.to_batches() or [pa.RecordBatch.from_pylist([], table.schema)], size):
+        out.append((start, start + lines.num_rows, seen))
+        start += lines.num_rows
+    return out
 
 
 _SENT: set[str] = set()  # the source ids this process has sent in this file's batch
@@ -352,18 +359,20 @@ GROUP_ROWS = 65_536  # findings per row group of the output
 
 def check_file(kb: KnowledgeBase, source: Path, target: Path, workers: int | None = None) -> dict[str, int]:
     """Claim lines (Parquet or CSV) -> findings Parquet, checked on `workers` processes (None: every core when
-    the file has more than one range of SLICE_ROWS lines). The lines are read whole into memory, cut into ranges
-    between claims, and each range is checked and rendered as a findings batch here or by a worker (sent the
-    range as Arrow IPC); this process writes the batches in input order. Written atomically; the
+    the file has more than one range of SLICE_ROWS lines). The lines are streamed (pyarrow reads them in C), cut
+    into ranges between claims, and each range is checked and rendered as a findings batch here or by a worker
+    (sent the range as Arrow IPC); this process writes the batches in input order. Memory holds the ranges in
+    flight and the claim ids met, not the file. Written atomically; the
     file's metadata holds `kb.sources` (id -> source) and the knowledge base's content hash. Returns counts of
     visits, visits with errors, findings and visits not checked."""
     import pyarrow.parquet as pq
 
     from kb.parallel import cores, run_tasks
 
-    table = read_table(source)
-    tasks = [(table.slice(a, b - a), seen) for a, b, seen in claim_slices(table)]
-    n = workers if workers is not None else (cores() if len(tasks) > 1 else 1)
+    tasks = claim_ranges(read_batches(source))
+    first = list(itertools.islice(tasks, 2))  # a file of one range is checked here: workers would not pay back
+    n = workers if workers is not None else (cores() if len(first) > 1 else 1)
+    tasks = itertools.chain(first, tasks)
     counts = {"visits": 0, "with_errors": 0, "findings": 0, "not_checked": 0}
     cited: dict[str, dict[str, Any]] = {}
     partial = target.with_name(target.name + ".partial")

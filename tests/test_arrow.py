@@ -119,3 +119,47 @@ def test_a_split_claim_is_reported_in_place(k):
     visits = list(arrow.visits_from_batches(pa.Table.from_pylist(ROWS).to_batches(max_chunksize=2)))
     assert [v["claim_id"] if isinstance(v, dict) else v.claim_id for v in visits] == ["A1", "A2", "A3", "A1"]
     assert isinstance(visits[-1], VisitError) and "not together" in visits[-1].message
+
+
+def test_claim_ranges_stream_the_same_cuts_whatever_the_batches():
+    """The lines are cut into ranges as they stream in: batches that end inside a claim give the same ranges as
+    the whole table, every claim's run of rows stays in one range, and a claim met again is reported as split."""
+    rows = [{**r, "claim_id": f"{r['claim_id']}-{i}"} for i in range(30) for r in ROWS] + [ROWS[0]]
+    table = pa.Table.from_pylist(rows)
+    whole = arrow.claim_slices(table, size=7)
+    for batch_rows in (1, 2, 3, 5, 8, 13, 40):
+        streamed = list(arrow.claim_ranges(table.to_batches(max_chunksize=batch_rows), size=7))
+        assert [(lines.num_rows, seen) for lines, seen in streamed] == [(b - a, seen) for a, b, seen in whole]
+        assert pa.concat_tables([lines for lines, _ in streamed]).equals(table)
+        ends = [lines.column("claim_id")[-1].as_py() for lines, _ in streamed[:-1]]
+        starts = [lines.column("claim_id")[0].as_py() for lines, _ in streamed[1:]]
+        assert all(a != b for a, b in zip(ends, starts, strict=True))  # a cut never falls inside a claim's run
+    # each copy of A1 is split within its six rows (a run, another claim, the run again): met again past a cut
+    assert sum(bool(seen) for _, _, seen in whole) > 3 and all(c.startswith("A1-") for _, _, s in whole for c in s)
+
+
+def test_claim_ranges_read_the_lines_as_they_go():
+    """A range is handed on once the lines after it have started: the file is never held whole."""
+    pulled = []
+
+    def batches():
+        for i in range(1000):
+            pulled.append(i)
+            yield pa.RecordBatch.from_pylist([{**ROWS[0], "claim_id": f"C{i}"}, {**ROWS[1], "claim_id": f"C{i}"}])
+
+    ranges = arrow.claim_ranges(batches(), size=10)
+    first, _ = next(ranges)
+    assert first.num_rows == 10 and len(pulled) <= 7
+    assert sum(lines.num_rows for lines, _ in ranges) == 2000 - 10
+
+
+def test_files_without_lines_give_no_findings(k, tmp_path):
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(pa.Table.from_pylist(ROWS).schema.empty_table(), empty)
+    header = tmp_path / "header.csv"
+    header.write_text("claim_id,payer,date,code,minutes\n", encoding="utf-8")
+    for source in (empty, header):
+        target = tmp_path / f"{source.stem}-findings.parquet"
+        assert arrow.check_file(k, source, target, workers=2) == {
+            "visits": 0, "with_errors": 0, "findings": 0, "not_checked": 0}
+        assert pq.read_table(target).num_rows == 0

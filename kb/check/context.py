@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from kb import units as unit_methods
 from kb.check.notes import ElementMatcher, PreparedNote, compile_element
@@ -111,6 +112,33 @@ def method_shape(method: str, params: unit_methods.Params) -> MethodShape:
                                                      params).units.values()) > 0
         shape = _SHAPES[key] = MethodShape(least, pools)
     return shape
+
+
+T = TypeVar("T")
+_SHARED: dict[tuple[int, Any], tuple[Any, Any]] = {}  # (id of a rule or entry, how) -> (it, what it gives)
+
+
+def _shared(owner: Any, make: Callable[[Any], T]) -> T:
+    """make(owner), computed once per process for each rule or catalogue entry: the periods' contexts ask the same
+    rules again (a code's rule stays in force through many periods of other sections' changes)."""
+    key = (id(owner), make)
+    found = _SHARED.get(key)
+    if found is None or found[0] is not owner:  # kept alive with it, so its id is not reused while listed
+        if len(_SHARED) > 50_000:
+            _SHARED.clear()
+        found = _SHARED[key] = (owner, make(owner))
+    return found[1]  # type: ignore[no-any-return]
+
+
+def _entry_sources(entry: dict[str, Any]) -> tuple[Source, ...]:
+    return tuple(Source.from_dict(s) for s in entry.get("sources", ()))
+
+
+def _doc_elements(rule: CodeRule) -> tuple[DocElement, ...]:
+    return tuple(DocElement(d["id"], d["element"], d.get("fix") or f"Add to the note: {d['element']}.",
+                            compile_element(d["match"], d.get("exclude") or (), bool(d.get("future")),
+                                            d.get("sections") or ()))
+                 for d in rule.documentation)
 
 
 class Context:
@@ -212,7 +240,7 @@ class Context:
         rule = view.code_rule(code)
         facts = CodeFacts(code=code, timed=view.timed(code), family=entry["family"], covered=view.covered(code),
                           rule=rule, mue=view.mue(code), one_on_one=bool(entry.get("one_on_one", False)),
-                          sources=tuple(Source.from_dict(s) for s in entry.get("sources", ())))
+                          sources=_shared(entry, _entry_sources))
         if rule is not None and rule.one_on_one is not None:
             facts.one_on_one, facts.one_on_one_rule = rule.one_on_one, rule
         for r in self.modifier_rules:
@@ -231,11 +259,7 @@ class Context:
         facts.percent = [a for a in self.adjustments
                          if a.type == "percent-of-payment" and (not a.applies_to or code in a.applies_to)]
         if rule is not None and rule.documentation:
-            facts.docs = tuple(
-                DocElement(d["id"], d["element"], d.get("fix") or f"Add to the note: {d['element']}.",
-                           compile_element(d["match"], d.get("exclude") or (), bool(d.get("future")),
-                                           d.get("sections") or ()))
-                for d in rule.documentation)
+            facts.docs = _shared(rule, _doc_elements)
         return facts
 
     def count(self, minutes: dict[str, int], timed: set[str], caps: dict[str, int],

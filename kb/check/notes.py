@@ -129,6 +129,15 @@ _PRIME = re.compile(r"['′]")  # found first, then the number before it is read
 _NUMBER_BEFORE = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*\Z")
 _DISTANCE_AFTER = re.compile(r"\s*(?:x\s*\d|ft\b|feet\b)")
 _DISTANCE_BEFORE = ("amb", "ambulat", "walk", "gait", "ft", "distance")
+# A line broken inside a sentence (an EHR's or an editor's wrap: "Foot\ndrop", "vs\nlast session") goes on: its
+# line break reads as a blank when the line does not end a sentence and the next starts with a lower-case word that
+# is not a heading. Same length, so every position stays where it was.
+_WRAP = re.compile(r"[^.:;!?\s]\n[ \t]*[a-z]")
+_LINE_HEADING = re.compile(r"[ \t]*[a-z][a-z' -]{0,24}?[ \t]*:")
+# A template field left empty ("Tolerance:", "Goal: —"): its label states nothing, so its words are denied.
+_EMPTY_FIELD = re.compile(r"(?m)^[ \t]*([a-z][a-z' /&()-]{0,30}?)[ \t]*:[ \t]*(?:[-–—_.]+|n/a|\?)?[ \t]*$")
+# An unticked box ("[ ] 1:1", "☐ perturbation") denies its item, to the next box or the line's end.
+_UNTICKED = re.compile(r"(?:\[ ?\]|☐|\( \))[ \t]*([^\[\]\n☐☑☒()]*)")
 _INVISIBLE = {"Cf", "Cs", "Co", "Cn"}  # zero-width, bidi controls, surrogates, private use, unassigned
 _KINDS = ("negation_before", "negation_after", "hypothetical_before", "hypothetical_after", "terminators")
 
@@ -178,6 +187,26 @@ def _normalise(note: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
 
 
+def _unwrap(text: str) -> str:
+    """The text with the line breaks inside a sentence read as blanks (`_WRAP`)."""
+    if "\n" not in text:
+        return text
+    chars = list(text)
+    for m in _WRAP.finditer(text):
+        brk = m.start() + 1
+        if not _LINE_HEADING.match(text, brk + 1):
+            chars[brk] = " "
+    return "".join(chars)
+
+
+def _unstated(low: str) -> list[tuple[int, int]]:
+    """Spans that state nothing: the labels of empty template fields and the items of unticked boxes."""
+    spans = [m.span(1) for m in _EMPTY_FIELD.finditer(low)] if ":" in low else []
+    if "[" in low or "☐" in low or "( )" in low:
+        spans += [m.span(1) for m in _UNTICKED.finditer(low) if m.end(1) > m.start(1)]
+    return spans
+
+
 def _primes(text: str) -> list[tuple[int, str]]:
     """Numbers written with a prime that mean minutes ("24'"), as (end, "24 min"); distances are left out."""
     out = []
@@ -207,7 +236,7 @@ class PreparedNote:
 
     def __init__(self, note: str, lex: Lexicon | None = None):
         lex = lex or lexicon()
-        text = _normalise(note)
+        text = _unwrap(_normalise(note))
         low = text.lower()
         if len(low) != len(text):  # a few characters lower-case to two ("İ"): keep positions exact
             low = "".join(c.lower()[:1] for c in text)
@@ -260,7 +289,7 @@ class PreparedNote:
                 plan_spans.append((start, end))
 
         clause_ends = sorted(ends | {len(text)})
-        negated: list[tuple[int, int]] = []
+        negated: list[tuple[int, int]] = _unstated(low)
         planned: list[tuple[int, int]] = list(plan_spans)
         for start, end, kind, first_tok, last_tok in triggers:
             k = bisect_left(clause_ends, start)

@@ -135,7 +135,8 @@ _DISTANCE_BEFORE = ("amb", "ambulat", "walk", "gait", "ft", "distance")
 _WRAP = re.compile(r"[^.:;!?\s]\n[ \t]*[a-z]")
 _LINE_HEADING = re.compile(r"[ \t]*[a-z][a-z' -]{0,24}?[ \t]*:")
 # A template field left empty ("Tolerance:", "Goal: —"): its label states nothing, so its words are denied.
-_EMPTY_FIELD = re.compile(r"(?m)^[ \t]*([a-z][a-z' /&()-]{0,30}?)[ \t]*:[ \t]*(?:[-–—_.]+|n/a|\?)?[ \t]*$")
+_EMPTY_FIELD = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&()-]{0,30}?)[ \t]*:"
+                          r"[ \t]*(?:[-–—_.]+|n/a|\?)?[ \t]*$")
 # An unticked box ("[ ] 1:1", "☐ perturbation") denies its item, to the next box or the line's end.
 _UNTICKED = re.compile(r"(?:\[ ?\]|☐|\( \))[ \t]*([^\[\]\n☐☑☒()]*)")
 _INVISIBLE = {"Cf", "Cs", "Co", "Cn"}  # zero-width, bidi controls, surrogates, private use, unassigned

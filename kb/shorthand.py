@@ -51,16 +51,16 @@ def is_group(item: Any) -> bool:
 PATTERN_FIELDS = ("match", "exclude", "future", "sections")
 
 
-def catalogue_items(data: Any) -> dict[str, dict[str, Any]]:
+def catalogue_items(data: Any, resolve: bool = True) -> dict[str, dict[str, Any]]:
     """Documentation items by id, from the parsed documentation.yaml (malformed entries skipped), each with the
-    patterns its `patterns_from` names written out (a reference to an unknown or borrowing item is left as it is:
-    kb/lint.py reports it)."""
+    patterns its `patterns_from` names written out unless `resolve` is false (a reference to an unknown or
+    borrowing item is left as it is: kb/lint.py reports it)."""
     items = data.get("documentation") if isinstance(data, dict) else None
     out: dict[str, dict[str, Any]] = {}
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("id"), str):
             out.setdefault(item["id"], item)
-    return {ident: borrowed(item, out) for ident, item in out.items()}
+    return {ident: borrowed(item, out) for ident, item in out.items()} if resolve else out
 
 
 def borrowed(item: dict[str, Any], items: dict[str, dict[str, Any]]) -> dict[str, Any]:

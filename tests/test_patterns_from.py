@@ -56,3 +56,17 @@ def test_fmt_puts_patterns_from_after_the_text():
             "- fix: Say it.\n  patterns_from: a\n  element: B thing\n  id: b\n")
     out = format_text(text, "documentation")
     assert out.index("id: b") < out.index("element: B thing") < out.index("patterns_from: a") < out.index("fix:")
+
+
+def test_migration_keeps_the_borrowing_items_as_authored(tmp_path):
+    from shutil import copytree
+
+    from kb.migrate import migrate_tree
+
+    tree = copytree(ROOT / "policies", tmp_path / "policies")
+    before = (tree / "documentation.yaml").read_text(encoding="utf-8")
+    migrate_tree(tree)
+    assert (tree / "documentation.yaml").read_text(encoding="utf-8") == before
+    assert "patterns_from: response" in before
+    # the checklists stay named by id: every element written out matches a catalogue item with its borrowed patterns
+    assert "match:" not in (tree / "payers" / "medicare.yaml").read_text(encoding="utf-8")

@@ -265,3 +265,11 @@ def test_boxes_clock_times_and_individual_sessions():
 def test_the_second_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(shipped):
     held = evaluate(shipped, load_corpus(HELDOUT2))  # its errors were used in the third tuning (corpus/README.md)
     assert held.overall.precision >= 0.95 and held.overall.recall >= 0.95, held.errors[:5]
+
+
+def test_overlapping_exclusions_each_count():
+    # "8 sec x 8" and "x 8 sec" overlap: each exclusion covers one "8 sec", whatever order they are listed in
+    excludes = [r"\b\d+\s*sec\s*x\s*\d+", r"\bx\s*\d+\s*sec\b"]
+    for order in (excludes, excludes[::-1]):
+        assert not found(r"\d+\s*sec\b", "8 sec x 8 sec", exclude=order)
+    assert found(r"\d+\s*sec\b", "8 sec x 8 sec, then 12 sec", exclude=excludes)

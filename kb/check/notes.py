@@ -408,7 +408,7 @@ class ElementMatcher:
     """The patterns of one checklist element, compiled for RE2."""
 
     pattern: Any
-    exclude: Any | None = None  # a match inside a match of these does not count ("Goals: see POC", "pain 4/10")
+    exclude: tuple[Any, ...] | None = None  # a match inside one of theirs does not count ("pain 4/10")
     future: bool = False  # a goal: planned mentions count (denied ones still do not)
     sections: frozenset[str] = frozenset()  # section kinds whose stating content shows the element
 
@@ -449,15 +449,20 @@ class ElementMatcher:
 
 
 class _Spans:
-    """The matches of an exclude pattern in a text, for "is this match inside one of them" in O(log n)."""
+    """The matches of the exclude patterns in a text, for "is this match inside one of them" in O(log n). Each
+    pattern is searched on its own: one alternation of them all would report one match per position and skip the
+    look-alikes that overlap it ("8 sec x 8 sec" holds "8 sec x 8" and "x 8 sec")."""
 
-    def __init__(self, pattern: Any, text: bytes):
-        self.spans = [m.span() for m in pattern.finditer(text)]  # in order, not overlapping
-        self.starts = [a for a, _ in self.spans]
+    def __init__(self, patterns: Sequence[Any], text: bytes):
+        spans = sorted(m.span() for pattern in patterns for m in pattern.finditer(text))
+        self.starts = [a for a, _ in spans]
+        self.reach: list[int] = []  # the furthest end of the spans starting at or before each start
+        for _, b in spans:
+            self.reach.append(max(b, self.reach[-1]) if self.reach else b)
 
     def covers(self, s: int, e: int) -> bool:
         k = bisect_right(self.starts, s) - 1
-        return k >= 0 and e <= self.spans[k][1]
+        return k >= 0 and e <= self.reach[k]
 
 
 def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: bool = False,
@@ -471,7 +476,7 @@ def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: b
 @lru_cache(maxsize=4096)
 def _compiled_element(match: tuple[str, ...], exclude: tuple[str, ...], future: bool,
                       sections: frozenset[str]) -> ElementMatcher:
-    return ElementMatcher(compile_any(match), compile_any(exclude) if exclude else None, future, sections)
+    return ElementMatcher(compile_any(match), tuple(compile_any([x]) for x in exclude) or None, future, sections)
 
 
 def section_kinds() -> frozenset[str]:

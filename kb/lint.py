@@ -6,6 +6,7 @@ defensively: a value of the wrong type was already reported by the schema, so it
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -494,6 +495,42 @@ def documentation_items(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
                 if isinstance(ref, str) and ref not in known:
                     yield doc.problem(("code_rules", i, "documentation_add", j),
                                       f"unknown documentation item '{ref}': {where_to}")
+
+
+@check
+def patterns_from_targets(tree: PolicyTree, vocab: Vocab) -> Iterator[Problem]:
+    # `patterns_from` borrows another item's patterns one step deep: the target must exist, state its own patterns
+    # (a chain would make an item's patterns depend on an order of resolution), and the borrower states none.
+    from kb.shorthand import PATTERN_FIELDS
+
+    catalogue = tree.catalogues.get("documentation")
+    if not catalogue:
+        return
+    items = dict(_indexed(catalogue.data.get("documentation")))
+    by_id: dict[str, dict[str, Any]] = {}
+    for item in items.values():
+        if isinstance(item.get("id"), str):
+            by_id.setdefault(item["id"], item)
+    for i, item in items.items():
+        target = item.get("patterns_from")
+        if not isinstance(target, str):
+            continue
+        where = ("documentation", i, "patterns_from")
+        source = by_id.get(target)
+        if source is None:
+            guess = difflib.get_close_matches(target, [k for k in by_id if k != item.get("id")], n=1)
+            yield catalogue.problem(where, f"unknown documentation item '{target}'"
+                                           + (f" (did you mean '{guess[0]}'?)" if guess else ""))
+        elif source is item:
+            yield catalogue.problem(where, "an item cannot take its patterns from itself")
+        elif "patterns_from" in source:
+            yield catalogue.problem(where, f"'{target}' takes its own patterns from '{source['patterns_from']}': "
+                                           f"name '{source['patterns_from']}' here (no chains)")
+        for name in PATTERN_FIELDS:
+            if name in item:
+                yield catalogue.problem(("documentation", i, name),
+                                        f"'{name}' beside patterns_from: the item's patterns come from "
+                                        f"'{target}'; drop '{name}' or drop patterns_from")
 
 
 _FACTS = ("timed", "unit_minutes", "daily_cap", "one_on_one", "covered", "documentation")

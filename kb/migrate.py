@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from kb.files import policy_files
 from kb.fmt import canonical, dump, root_schema, yaml_rt
-from kb.shorthand import GROUPED, catalogue_items, element, expand_payer
+from kb.shorthand import GROUPED, borrowed, catalogue_items, element, expand_payer
 
 # fields a compact row stands for: never moved to `shared`
 _ROW_KEY = {"ptp_edits": ("column1", "column2"), "code_rules": ("code",), "mues": ("code",), "thresholds": ("year",),
@@ -68,12 +68,14 @@ def migrate_tree(root: Path, write: bool = True) -> Report:
     catalogue_path = root / "documentation.yaml"
     catalogue_doc = y.load(catalogue_path.read_text(encoding="utf-8")) if catalogue_path.exists() else None
     items = catalogue_items(_plain(catalogue_doc)) if catalogue_doc is not None else {}
-    ordered = [copy.deepcopy(i) for i in items.values()]
+    # the catalogue is written back as authored: an item that borrows its patterns keeps `patterns_from`
+    raw = catalogue_items(_plain(catalogue_doc), resolve=False) if catalogue_doc is not None else {}
+    ordered = [copy.deepcopy(i) for i in raw.values()]
     payer_paths = [p for p in policy_files(root) if p.parent.name == "payers" and p.parent.parent == root]
     loaded = {p: y.load(p.read_text(encoding="utf-8")) for p in payer_paths}
     explicit = {p: expand_payer(_plain(d), items).data for p, d in loaded.items() if isinstance(d, dict)}
     refs = _assign_ids(explicit, ordered)
-    by_id = {i["id"]: i for i in ordered}
+    by_id = catalogue_items({"documentation": ordered})  # with borrowed patterns, as the loader expands them
     for path, data in loaded.items():
         if path not in explicit:
             continue
@@ -118,7 +120,8 @@ def _assign_ids(explicit: dict[Path, dict[str, Any]], ordered: list[dict[str, An
     """Catalogue ids for every checklist element written out (canonical element -> item id); new items are
     appended to `ordered`. An element equal to an item is that item; a variant of an element id gets a new id
     (`<element>-<first code>`), and the most used variant keeps the plain id when it is free."""
-    known = {_canon(element(i)): i["id"] for i in ordered}
+    authored = {i["id"]: i for i in ordered}
+    known = {_canon(element(borrowed(i, authored))): i["id"] for i in ordered}
     taken = {i["id"] for i in ordered}
     uses: dict[str, list[str]] = defaultdict(list)  # canonical element -> codes, in file order
     firsts: dict[str, dict[str, Any]] = {}

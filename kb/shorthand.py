@@ -47,13 +47,30 @@ def is_group(item: Any) -> bool:
     return isinstance(item, dict) and "rows" in item
 
 
-def catalogue_items(data: Any) -> dict[str, dict[str, Any]]:
-    """Documentation items by id, from the parsed documentation.yaml (malformed entries skipped)."""
+# what an item takes from the item its `patterns_from` names: the patterns and how they are read
+PATTERN_FIELDS = ("match", "exclude", "future", "sections")
+
+
+def catalogue_items(data: Any, resolve: bool = True) -> dict[str, dict[str, Any]]:
+    """Documentation items by id, from the parsed documentation.yaml (malformed entries skipped), each with the
+    patterns its `patterns_from` names written out unless `resolve` is false (a reference to an unknown or
+    borrowing item is left as it is: kb/lint.py reports it)."""
     items = data.get("documentation") if isinstance(data, dict) else None
     out: dict[str, dict[str, Any]] = {}
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("id"), str):
             out.setdefault(item["id"], item)
+    return {ident: borrowed(item, out) for ident, item in out.items()} if resolve else out
+
+
+def borrowed(item: dict[str, Any], items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The item with the pattern fields of the item its `patterns_from` names (one step: the target must state
+    its own patterns), in place of its own."""
+    source = items.get(item["patterns_from"]) if isinstance(item.get("patterns_from"), str) else None
+    if source is None or "patterns_from" in source:
+        return item
+    out = {k: v for k, v in item.items() if k != "patterns_from" and k not in PATTERN_FIELDS}
+    out.update({k: source[k] for k in PATTERN_FIELDS if k in source})
     return out
 
 

@@ -14,7 +14,7 @@ from kb.check.notes import MAX_NOTE_CHARS, PreparedNote, compile_element, re2_pr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_docs import CORPUS, HELDOUT, evaluate, load_corpus  # noqa: E402
+from bench_docs import CORPUS, HELDOUT, HELDOUT2, evaluate, load_corpus  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +222,54 @@ def test_precision_and_recall_on_the_corpus(shipped):
     assert s.overall.precision >= 0.95 and s.overall.recall >= 0.95, s.errors[:5]
     held = evaluate(shipped, load_corpus(HELDOUT))  # its errors were used in the second tuning (corpus/README.md)
     assert held.overall.precision >= 0.95 and held.overall.recall >= 0.95, held.errors[:5]
+
+
+# The third tuning (corpus/README.md): classes taken from heldout2's errors, tried here on wordings no corpus note uses.
+@pytest.mark.parametrize(("element", "note"), [
+    ("objective-measure", "Trunk sway error 4 degrees on the laser target."),
+    ("objective-measure", "Stood on foam without UE support in 4/6 trials."),
+    ("deficit", "Static balance ↓, coord ↓ R LE."),
+    ("response", "She tried really hard and stayed on task."),
+    ("response", "Toddler was fussy, calmed with a song."),
+    ("response", "Muscle tension eased after the stretch."),
+])
+def test_third_tuning_classes_cover_unseen_phrasings(shipped, element, note):
+    assert element not in _missing(shipped, "97112", f"NMR 23 min one-on-one. {note}")
+
+
+@pytest.mark.parametrize(("element", "note"), [
+    ("objective-measure", "BP 150/90 seated, 138/84 standing."),
+    ("objective-measure", "Tandem stance 3 x 30 s, SLS 4 x 20 s."),
+    ("objective-measure", "Neck pain 5/10 today, was 7/10 last visit."),
+    ("measure-change", "Neck pain 5/10 today, was 7/10 last visit."),
+    ("measure-change", "Session was 1:1 in the gym."),
+    ("cueing", "No cueing or\nguarding needed."),  # a wrapped line: the denial reads on
+    ("cueing", "Family education: handout given."),
+    ("response", "Pt response:\nPlan: same next week."),  # an empty field states nothing
+])
+def test_third_tuning_near_misses_stay_missing(shipped, element, note):
+    assert element in _missing(shipped, "97112", f"NMR 23 min one-on-one. {note}")
+
+
+def test_boxes_clock_times_and_individual_sessions():
+    k = kb.load()
+    assert "one-on-one" in _missing(k, "97112", "NMR 20 min. [ ] 1:1  [x] group")
+    assert "one-on-one" not in _missing(k, "97112", "NMR 20 min. [x] 1:1  [ ] group")
+    assert "one-on-one" not in _missing(k, "97112", "NMR 20 min as an individual session after class.")
+    assert "minutes" not in _missing(k, "97110", "Ther ex. Time in/out 0905/0932.")
+    assert "minutes" not in _missing(k, "97110", "Ther ex. In: 9:05  Out: 9:32")
+    assert "intervention" in _missing(k, "97032", "IFC to the low back, 15 min.")
+    assert "intervention" not in _missing(k, "97032", "IFC to the low back, 80-150 Hz sweep, 15 min.")
+
+
+def test_the_second_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(shipped):
+    held = evaluate(shipped, load_corpus(HELDOUT2))  # its errors were used in the third tuning (corpus/README.md)
+    assert held.overall.precision >= 0.95 and held.overall.recall >= 0.95, held.errors[:5]
+
+
+def test_overlapping_exclusions_each_count():
+    # "8 sec x 8" and "x 8 sec" overlap: each exclusion covers one "8 sec", whatever order they are listed in
+    excludes = [r"\b\d+\s*sec\s*x\s*\d+", r"\bx\s*\d+\s*sec\b"]
+    for order in (excludes, excludes[::-1]):
+        assert not found(r"\d+\s*sec\b", "8 sec x 8 sec", exclude=order)
+    assert found(r"\d+\s*sec\b", "8 sec x 8 sec, then 12 sec", exclude=excludes)

@@ -129,6 +129,16 @@ _PRIME = re.compile(r"['′]")  # found first, then the number before it is read
 _NUMBER_BEFORE = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*\Z")
 _DISTANCE_AFTER = re.compile(r"\s*(?:x\s*\d|ft\b|feet\b)")
 _DISTANCE_BEFORE = ("amb", "ambulat", "walk", "gait", "ft", "distance")
+# A line broken inside a sentence (an EHR's or an editor's wrap: "Foot\ndrop", "vs\nlast session") goes on: its
+# line break reads as a blank when the line does not end a sentence and the next starts with a lower-case word that
+# is not a heading. Same length, so every position stays where it was.
+_WRAP = re.compile(r"[^.:;!?\s]\n[ \t]*[a-z]")
+_LINE_HEADING = re.compile(r"[ \t]*[a-z][a-z' -]{0,24}?[ \t]*:")
+# A template field left empty ("Tolerance:", "Goal: —"): its label states nothing, so its words are denied.
+_EMPTY_FIELD = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&()-]{0,30}?)[ \t]*:"
+                          r"[ \t]*(?:[-–—_.]+|n/a|\?)?[ \t]*$")
+# An unticked box ("[ ] 1:1", "☐ perturbation") denies its item, to the next box or the line's end.
+_UNTICKED = re.compile(r"(?:\[ ?\]|☐|\( \))[ \t]*([^\[\]\n☐☑☒()]*)")
 _INVISIBLE = {"Cf", "Cs", "Co", "Cn"}  # zero-width, bidi controls, surrogates, private use, unassigned
 _KINDS = ("negation_before", "negation_after", "hypothetical_before", "hypothetical_after", "terminators")
 
@@ -178,6 +188,26 @@ def _normalise(note: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
 
 
+def _unwrap(text: str) -> str:
+    """The text with the line breaks inside a sentence read as blanks (`_WRAP`)."""
+    if "\n" not in text:
+        return text
+    chars = list(text)
+    for m in _WRAP.finditer(text):
+        brk = m.start() + 1
+        if not _LINE_HEADING.match(text, brk + 1):
+            chars[brk] = " "
+    return "".join(chars)
+
+
+def _unstated(low: str) -> list[tuple[int, int]]:
+    """Spans that state nothing: the labels of empty template fields and the items of unticked boxes."""
+    spans = [m.span(1) for m in _EMPTY_FIELD.finditer(low)] if ":" in low else []
+    if "[" in low or "☐" in low or "( )" in low:
+        spans += [m.span(1) for m in _UNTICKED.finditer(low) if m.end(1) > m.start(1)]
+    return spans
+
+
 def _primes(text: str) -> list[tuple[int, str]]:
     """Numbers written with a prime that mean minutes ("24'"), as (end, "24 min"); distances are left out."""
     out = []
@@ -207,7 +237,7 @@ class PreparedNote:
 
     def __init__(self, note: str, lex: Lexicon | None = None):
         lex = lex or lexicon()
-        text = _normalise(note)
+        text = _unwrap(_normalise(note))
         low = text.lower()
         if len(low) != len(text):  # a few characters lower-case to two ("İ"): keep positions exact
             low = "".join(c.lower()[:1] for c in text)
@@ -260,7 +290,7 @@ class PreparedNote:
                 plan_spans.append((start, end))
 
         clause_ends = sorted(ends | {len(text)})
-        negated: list[tuple[int, int]] = []
+        negated: list[tuple[int, int]] = _unstated(low)
         planned: list[tuple[int, int]] = list(plan_spans)
         for start, end, kind, first_tok, last_tok in triggers:
             k = bisect_left(clause_ends, start)
@@ -378,7 +408,7 @@ class ElementMatcher:
     """The patterns of one checklist element, compiled for RE2."""
 
     pattern: Any
-    exclude: Any | None = None  # a match inside a match of these does not count ("Goals: see POC", "pain 4/10")
+    exclude: tuple[Any, ...] | None = None  # a match inside one of theirs does not count ("pain 4/10")
     future: bool = False  # a goal: planned mentions count (denied ones still do not)
     sections: frozenset[str] = frozenset()  # section kinds whose stating content shows the element
 
@@ -419,15 +449,20 @@ class ElementMatcher:
 
 
 class _Spans:
-    """The matches of an exclude pattern in a text, for "is this match inside one of them" in O(log n)."""
+    """The matches of the exclude patterns in a text, for "is this match inside one of them" in O(log n). Each
+    pattern is searched on its own: one alternation of them all would report one match per position and skip the
+    look-alikes that overlap it ("8 sec x 8 sec" holds "8 sec x 8" and "x 8 sec")."""
 
-    def __init__(self, pattern: Any, text: bytes):
-        self.spans = [m.span() for m in pattern.finditer(text)]  # in order, not overlapping
-        self.starts = [a for a, _ in self.spans]
+    def __init__(self, patterns: Sequence[Any], text: bytes):
+        spans = sorted(m.span() for pattern in patterns for m in pattern.finditer(text))
+        self.starts = [a for a, _ in spans]
+        self.reach: list[int] = []  # the furthest end of the spans starting at or before each start
+        for _, b in spans:
+            self.reach.append(max(b, self.reach[-1]) if self.reach else b)
 
     def covers(self, s: int, e: int) -> bool:
         k = bisect_right(self.starts, s) - 1
-        return k >= 0 and e <= self.spans[k][1]
+        return k >= 0 and e <= self.reach[k]
 
 
 def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: bool = False,
@@ -441,7 +476,7 @@ def compile_element(match: Sequence[str], exclude: Sequence[str] = (), future: b
 @lru_cache(maxsize=4096)
 def _compiled_element(match: tuple[str, ...], exclude: tuple[str, ...], future: bool,
                       sections: frozenset[str]) -> ElementMatcher:
-    return ElementMatcher(compile_any(match), compile_any(exclude) if exclude else None, future, sections)
+    return ElementMatcher(compile_any(match), tuple(compile_any([x]) for x in exclude) or None, future, sections)
 
 
 def section_kinds() -> frozenset[str]:

@@ -143,3 +143,13 @@ def test_readme_totals_match_files(nmr: dict[str, Any], others: dict[str, Any]) 
     assert f"Notes: {n_nmr} (97112) + {n_other} (others) = {n_nmr + n_other}" in readme
     assert f"Elements: {e_nmr} + {e_other} = {e_nmr + e_other}" in readme
     assert f"Absent: {absent} of {e_nmr + e_other}" in readme
+
+
+def test_readme_styles_match_files(nmr: dict[str, Any], others: dict[str, Any]) -> None:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+
+    def styles(notes: list[dict[str, Any]]) -> str:
+        counts = Counter(note["style"] for note in notes)
+        return ", ".join(f"{style} {counts[style]}" for style in ("prose", "soap", "shorthand", "template"))
+
+    assert f"Styles: 97112 {styles(nmr['notes'])}; others {styles(others['notes'])}." in readme

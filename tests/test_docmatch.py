@@ -301,6 +301,8 @@ def test_the_third_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(sh
     ("97535", "intervention", "Energy conservation training for laundry, 20 min."),
     ("97035", "skilled-input", "US 1 MHz 1.2 W/cm2 8 min; intensity turned down to 0.8 W/cm2 for ache."),
     ("97032", "minutes", "FES during gait 18', 35 Hz."),
+    ("97112", "objective-measure", "Romberg (+) today."),
+    ("97112", "objective-measure", "Romberg: EO 30 s, EC 12 s."),
 ])
 def test_fourth_tuning_classes_cover_unseen_phrasings(shipped, code, element, note):
     assert element not in _missing(shipped, code, note)
@@ -327,6 +329,9 @@ def test_fourth_tuning_classes_cover_unseen_phrasings(shipped, code, element, no
     ("97535", "intervention", "Home safety evaluation. Shower chair ordered."),
     ("97535", "intervention", "Bathing training to begin after discharge of the drain."),
     ("97140", "plan-goal", "Technique: see treatment plan."),
+    ("97112", "minutes", "Pt had an HR of 110 after the task."),  # heart rate, not hours
+    ("97760", "minutes", "Wear splint 1 hr on, 1 hr off."),  # a wear schedule
+    ("97530", "intervention", "Pt reports skipping HEP."),
 ])
 def test_fourth_tuning_near_misses_stay_missing(shipped, code, element, note):
     assert element in _missing(shipped, code, note)

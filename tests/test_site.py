@@ -207,6 +207,15 @@ def test_build_is_strict_and_complete(mini_site):
     assert "Units by payer" in html and "commercial-cpt-midpoint" in html
 
 
+def test_the_kb_json_links_download_the_file(mini_site):
+    """The home page's Download row and the developers page link kb.json with `download`: a file to save."""
+    for page in ("index.html", "developers/index.html"):
+        text = (mini_site.output / page).read_text(encoding="utf-8")
+        found = re.findall(r'<a [^>]*href="(?:\.\./)?kb\.json"[^>]*>', text)
+        assert found, f"{page} does not link kb.json"
+        assert all(re.search(r"\sdownload(=|\s|>)", a) for a in found), f"{page}: {found}"
+
+
 def test_failed_build_keeps_the_previous_site(mini_site, tmp_path):
     out = tmp_path / "site"
     shutil.copytree(mini_site.output, out)

@@ -216,6 +216,18 @@ def test_the_kb_json_links_download_the_file(mini_site):
         assert all(re.search(r"\sdownload(=|\s|>)", a) for a in found), f"{page}: {found}"
 
 
+def test_every_visible_table_header_names_its_column(mini_site):
+    """A header cell with no text leaves its column unnamed for a screen reader (axe: empty-table-header); only the
+    fact and code-list tables, whose header row the stylesheet hides, have none."""
+    hidden = re.compile(r'<div class="kb-table (?:kb-facts|kb-codes)".*?</table>', re.S)
+    empty = {}
+    for page in sorted(mini_site.output.rglob("*.html")):
+        found = hidden.sub("", page.read_text(encoding="utf-8")).count("<th></th>")
+        if found:
+            empty[page.relative_to(mini_site.output).as_posix()] = found
+    assert not empty, f"empty header cells: {empty}"
+
+
 def test_failed_build_keeps_the_previous_site(mini_site, tmp_path):
     out = tmp_path / "site"
     shutil.copytree(mini_site.output, out)

@@ -97,4 +97,4 @@ def rows_table(ctx: SiteContext, evs: list[Any]) -> Table | None:
         what = [Link(describe(section, rule), links.payer_page(pid), links.rule_anchor(section, rule["key"])), where]
         rows.append([day, Span(kind, f"kb-{kind}"), what, who, cite.grade(rule.get("evidence")),
                      cite.sources(rule.get("sources"))])
-    return table(["Date", "", "Rule", "Payer", "Evidence", "Source"], rows, cls="kb-rules kb-changes")
+    return table(["Date", "Change", "Rule", "Payer", "Evidence", "Source"], rows, cls="kb-rules kb-changes")

@@ -295,7 +295,7 @@ class PayerPage:
         if not rows:
             return []
         header = ["Visit", "Minutes", "Units" + (" elsewhere" if limited else ""),
-                  *[f"Units in {', '.join(s)}" for s in limited], ""]
+                  *[f"Units in {', '.join(s)}" for s in limited], "Steps"]
         return [Heading(3, "Units for common visits", "common-visits"),
                 Para(f"Counted by this site with {self.data['name']}'s rules on {self.day.isoformat()}. "
                      "“explain” opens the calculator with every step."),

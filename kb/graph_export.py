@@ -26,9 +26,10 @@ import sys
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx is imported where a graph is read or written: not by every `kb` command
+    import networkx as nx
 
 FORMATS = ("graphml", "gexf", "json")
 ENCODING_KEY = "kb_encoding"
@@ -63,6 +64,8 @@ def encoding(g: nx.MultiDiGraph) -> dict[str, list[str]]:
 def encoded(g: nx.MultiDiGraph, reserved: Iterable[str] = ()) -> nx.MultiDiGraph:
     """A copy of the graph whose attributes GraphML and GEXF can hold (see the module docstring); attribute names
     in `reserved` (ones the format's writer takes over) are written as kb_<name>."""
+    import networkx as nx
+
     enc: dict[str, Any] = dict(encoding(g))
     dates, as_json = set(enc["date"]), set(enc["json"])
     renamed = {name: f"kb_{name}" for name in reserved}
@@ -91,6 +94,8 @@ def encoded(g: nx.MultiDiGraph, reserved: Iterable[str] = ()) -> nx.MultiDiGraph
 
 def decoded(h: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """The graph back from an encoded copy (as read from a file): names, dates, lists and mappings restored."""
+    import networkx as nx
+
     enc = json.loads(h.graph.get(ENCODING_KEY, '{"date": [], "json": []}'))
     dates, as_json, renamed = set(enc["date"]), set(enc["json"]), enc.get("renamed", {})
 
@@ -124,6 +129,8 @@ def _iso(value: Any) -> str:
 
 def write(g: nx.MultiDiGraph, fmt: str, out: IO[bytes]) -> None:
     """Write the graph in one format to a binary stream."""
+    import networkx as nx
+
     if fmt == "json":
         data = nx.node_link_data(g, **LINK_NAMES)
         data["graph"] = {**data["graph"], ENCODING_KEY: json.dumps({"date": encoding(g)["date"], "json": []})}
@@ -141,6 +148,8 @@ def write(g: nx.MultiDiGraph, fmt: str, out: IO[bytes]) -> None:
 def _write_gexf(h: nx.MultiDiGraph, out: IO[bytes]) -> None:
     """GEXF keeps no graph attributes: they (content hash, version, encoding) go as JSON into <meta><description>."""
     import xml.etree.ElementTree as ET
+
+    import networkx as nx
 
     buffer = io.BytesIO()
     nx.write_gexf(h, buffer)
@@ -168,6 +177,8 @@ def _gexf_graph_attributes(path: Path) -> dict[str, Any]:
 
 def read(path: str | Path, fmt: str | None = None) -> nx.MultiDiGraph:
     """Read an exported graph back (format from the suffix when not given), with its attributes decoded."""
+    import networkx as nx
+
     path = Path(path)
     fmt = fmt or {".graphml": "graphml", ".gexf": "gexf", ".json": "json"}.get(path.suffix, "")
     if fmt == "json":

@@ -30,7 +30,9 @@ class KnowledgeBase:
         self.model = model
         self.origin = origin  # 'artifact' when read from a fresh artifact, else 'compiled'
         self.catalogue = Catalogue(model)
-        self._payers = {pid: PayerRules(pid, data) for pid, data in model["payers"].items()}
+        # the model's source dicts stay alive with it, so their ids key one shared Source each
+        sources: dict[int, Any] = {}
+        self._payers = {pid: PayerRules(pid, data, sources) for pid, data in model["payers"].items()}
 
     def __repr__(self) -> str:
         return f"<KnowledgeBase {len(self._payers)} payers, {len(self.model['codes'])} codes, {self.content_hash[:19]}>"

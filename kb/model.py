@@ -75,14 +75,27 @@ def plain(value: Any) -> Any:
     return value
 
 
-def rule_fields(payer: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The common Rule fields from one compiled rule."""
+def rule_fields(payer: str, data: dict[str, Any], sources: dict[int, Source] | None = None) -> dict[str, Any]:
+    """The common Rule fields from one compiled rule. `sources` (source dict id -> Source) shares one Source per
+    source dict of the compiled model: an unpacked model holds each distinct source once, cited by many rules."""
+    if sources is not None:
+        cited = []
+        for s in data.get("sources", []):
+            found = sources.get(id(s))
+            if found is None:
+                found = sources[id(s)] = Source.from_dict(s)
+            cited.append(found)
+        return _common(payer, data, tuple(cited))
+    return _common(payer, data, tuple(Source.from_dict(s) for s in data.get("sources", [])))
+
+
+def _common(payer: str, data: dict[str, Any], sources: tuple[Source, ...]) -> dict[str, Any]:
     return {
         "payer": payer,
         "key": data["key"],
         "effective_from": parse_date(data.get("effective_from")),
         "effective_to": parse_date(data.get("effective_to")),
-        "sources": tuple(Source.from_dict(s) for s in data.get("sources", [])),
+        "sources": sources,
         "evidence": data["evidence"],
         "notes": data.get("notes"),
         "jurisdiction": tuple(data["jurisdiction"]) if data.get("jurisdiction") else None,

@@ -35,9 +35,9 @@ MAX_MINUTES = 24 * 60
 GROUP_OF = {"PT": "PT-SLP", "SLP": "PT-SLP", "OT": "OT"}
 
 
-def typed_rule(section: str, payer: str, data: dict[str, Any]) -> Rule:
-    """A compiled rule as its typed, frozen value."""
-    common = rule_fields(payer, data)
+def typed_rule(section: str, payer: str, data: dict[str, Any], sources: dict[int, Source] | None = None) -> Rule:
+    """A compiled rule as its typed, frozen value (`sources`: see kb.model.rule_fields)."""
+    common = rule_fields(payer, data, sources)
     if section == "unit_methods":
         cap_codes = tuple(data["cap_codes"]) if "cap_codes" in data else None
         return UnitMethod(**common, method=data["method"], daily_cap=data.get("daily_cap"),
@@ -83,11 +83,11 @@ def typed_rule(section: str, payer: str, data: dict[str, Any]) -> Rule:
 class PayerRules:
     """A payer's resolved rules, typed and indexed once at load time (shared by every view)."""
 
-    def __init__(self, payer: str, data: dict[str, Any]):
+    def __init__(self, payer: str, data: dict[str, Any], sources: dict[int, Source] | None = None):
         self.id = payer
         self.data = data
         self.sections: dict[str, list[Rule]] = {
-            s: [typed_rule(s, payer, r) for r in data["rules"][s]] for s in SECTIONS
+            s: [typed_rule(s, payer, r, sources) for r in data["rules"][s]] for s in SECTIONS
         }
         self.by_key: dict[str, dict[str, list[Rule]]] = {}
         for section, items in self.sections.items():

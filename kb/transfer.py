@@ -79,12 +79,15 @@ class Encoder:
         self.kept: list[Any] = []  # every object sent, kept alive so its id() is never reused
         self.lines: dict[Any, int] = {}
         self.findings: dict[Any, int] = {}
+        # a finding's sources, by the ids of its source objects: once all of them are kept (alive, so their ids are
+        # never reused) the same sources recur in thousands of findings as new tuples of the same few objects
+        self.groups: dict[tuple[int, ...], tuple[int, ...]] = {}
 
     def encode(self, results: list[CheckResult | VisitError]) -> bytes:
         """A chunk of results as bytes (marshal for the values, pickle for objects not sent before)."""
         if not _FAST:
             return b"P" + pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
-        index, kept, line_ids, finding_ids = self.index, self.kept, self.lines, self.findings
+        index, kept, line_ids, finding_ids, groups = self.index, self.kept, self.lines, self.findings, self.groups
         start = len(kept)
         reset = len(line_ids) + len(finding_ids) > CACHE
         if reset:
@@ -92,6 +95,7 @@ class Encoder:
             finding_ids.clear()
         new_lines: list[Any] = []
         new_findings: list[Any] = []
+        new_groups: list[tuple[int, ...]] = []
 
         def ref(value: Any) -> int:
             if value is None:
@@ -117,7 +121,13 @@ class Encoder:
                 lines.append(number)
             findings = []
             for f in r.findings:
-                key = (_finding_values(f), tuple(ref(s) for s in f.sources),
+                ids = tuple(map(id, f.sources))
+                refs = groups.get(ids)
+                if refs is None:
+                    refs = tuple(ref(s) for s in f.sources)
+                    new_groups.append(ids)
+                    groups[ids] = refs
+                key = (_finding_values(f), refs,
                        *(ref(getattr(f, n)) for n in _FINDING_REFS[1:]))
                 number = finding_ids.get(key)
                 if number is None:
@@ -135,6 +145,8 @@ class Encoder:
                 del line_ids[values]
             for key in new_findings:
                 del finding_ids[key]
+            for ids in new_groups:
+                del groups[ids]
             return b"P" + pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
         new = pickle.dumps(kept[start:], protocol=pickle.HIGHEST_PROTOCOL)
         return b"M" + len(body).to_bytes(8, "little") + body + new

@@ -11,7 +11,6 @@ from kb.extras import require
 from kb.files import display_path
 from kb.paths import default_policies
 from kb.site import paths
-from kb.site.build import build_site
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,6 +39,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     output = args.output or paths.default_output()
     k = open_kb(args)
     progress(f"building the site into {display_path(output)}")
+    from kb.site.build import build_site  # Jinja2 and the page modules: only for the site commands
+
     result = build_site(k, output, as_of=args.as_of, policies=args.policies or default_policies())
     print(f"built {display_path(result.output)}: {result.pages} pages, {result.bytes / 1e6:.1f} MB "
           f"in {result.seconds:.1f} s (pages generated in {result.generate_seconds:.1f} s; "
@@ -49,6 +50,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     require("site", "kb site serve")
+    from kb.site.build import build_site
     from kb.site.serve import serve
 
     output = args.output or paths.default_output()

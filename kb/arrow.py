@@ -48,6 +48,7 @@ import pyarrow as pa
 from kb.check.inputs import CSV_VISIT_FIELDS, LINE_FIELDS
 from kb.check.result import CheckResult, VisitError
 from kb.check.sources import source_id
+from kb.parallel import per_batch
 from kb.problems import InputError
 
 if TYPE_CHECKING:
@@ -294,20 +295,29 @@ def claim_slices(table: pa.Table, size: int | None = None) -> list[tuple[int, in
     return [(a, b, seen) for (a, b), seen in zip(bounds, earlier, strict=True)]
 
 
-_TABLE: pa.Table | None = None  # the claim lines a forked worker inherited
-_SENT: set[str] = set()  # the source ids this worker has sent
+_SENT: set[str] = set()  # the source ids this process has sent in this file's batch
+per_batch(_SENT.clear)  # a worker kept for the next file starts it with nothing sent
 
 
-def _check_slice(kb: Any, task: tuple[int, int, frozenset[str]]) -> tuple[pa.RecordBatch, dict[str, int],
-                                                                         dict[str, dict[str, Any]]]:
+def _ipc(task: tuple[pa.Table, frozenset[str]]) -> tuple[bytes, frozenset[str]]:
+    """A range of claim lines as it goes to a worker: Arrow IPC bytes of just the range (pickling a slice would
+    send the whole table's buffers)."""
+    lines, seen = task
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, lines.schema) as writer:
+        writer.write_table(lines)
+    return sink.getvalue().to_pybytes(), seen
+
+
+def _check_slice(kb: Any, task: tuple[pa.Table | bytes, frozenset[str]]) -> tuple[
+        pa.RecordBatch, dict[str, int], dict[str, dict[str, Any]]]:
     """One range of the claim lines checked (in a worker, or here): its findings as one record batch, its tallies,
     and the sources it cites that this process has not sent yet."""
-    assert _TABLE is not None
-    start, stop, seen = task
+    lines, seen = task
+    table = pa.ipc.open_stream(lines).read_all() if isinstance(lines, bytes) else lines
     counts = {"visits": 0, "with_errors": 0, "findings": 0, "not_checked": 0}
     cited: dict[str, dict[str, Any]] = {}
-    rows = [r for found in _finding_rows(kb, _TABLE.slice(start, stop - start).to_batches(), set(seen), cited,
-                                         counts) for r in found]
+    rows = [r for found in _finding_rows(kb, table.to_batches(), set(seen), cited, counts) for r in found]
     new = {sid: s for sid, s in cited.items() if sid not in _SENT}
     _SENT.update(new)
     return findings_batch(rows), counts, new
@@ -343,28 +353,26 @@ GROUP_ROWS = 65_536  # findings per row group of the output
 def check_file(kb: KnowledgeBase, source: Path, target: Path, workers: int | None = None) -> dict[str, int]:
     """Claim lines (Parquet or CSV) -> findings Parquet, checked on `workers` processes (None: every core when
     the file has more than one range of SLICE_ROWS lines). The lines are read whole into memory, cut into ranges
-    between claims, and each range is checked and rendered as a findings batch by a worker (forked: it inherits
-    the lines, nothing is sent); this process only writes the batches in input order. Written atomically; the
+    between claims, and each range is checked and rendered as a findings batch here or by a worker (sent the
+    range as Arrow IPC); this process writes the batches in input order. Written atomically; the
     file's metadata holds `kb.sources` (id -> source) and the knowledge base's content hash. Returns counts of
     visits, visits with errors, findings and visits not checked."""
     import pyarrow.parquet as pq
 
     from kb.parallel import cores, run_tasks
 
-    global _TABLE
     table = read_table(source)
-    tasks = claim_slices(table)
+    tasks = [(table.slice(a, b - a), seen) for a, b, seen in claim_slices(table)]
     n = workers if workers is not None else (cores() if len(tasks) > 1 else 1)
     counts = {"visits": 0, "with_errors": 0, "findings": 0, "not_checked": 0}
     cited: dict[str, dict[str, Any]] = {}
     partial = target.with_name(target.name + ".partial")
     metadata = {b"kb.content_hash": kb.content_hash.encode()}
-    _TABLE = table
     _SENT.clear()
     try:
         with pq.ParquetWriter(partial, FINDINGS_SCHEMA.with_metadata(metadata)) as writer:
             groups = _Groups(writer, GROUP_ROWS)
-            for batch, tally, sources in run_tasks(kb, tasks, _check_slice, n):
+            for batch, tally, sources in run_tasks(kb, tasks, _check_slice, n, send=_ipc):
                 groups.add(batch)
                 for key, value in tally.items():
                     counts[key] += value
@@ -375,7 +383,6 @@ def check_file(kb: KnowledgeBase, source: Path, target: Path, workers: int | Non
                                                                     ensure_ascii=False)})
         os.replace(partial, target)
     finally:
-        _TABLE = None
         _SENT.clear()
         partial.unlink(missing_ok=True)
     return counts

@@ -51,6 +51,11 @@ class CsvFile:
     def close(self) -> None:
         self.data.close()
 
+    @property
+    def where(self) -> tuple[str, int, list[str], int]:
+        """What another process needs to map the same file again (see `reopen`): path, size, columns, body."""
+        return str(self.path), len(self.data), self.columns, self.body
+
     def slices(self, size: int | None = None) -> Iterator[Slice]:
         """Consecutive ranges of about `size` bytes (default SLICE_BYTES) covering every data row, each cut
         between two claims."""
@@ -147,3 +152,17 @@ def plan(path: Path) -> CsvFile | None:
         data.close()
         return None  # the one-pass reader reports it
     return CsvFile(path, data, columns, body)
+
+
+def reopen(where: tuple[str, int, list[str], int]) -> CsvFile:
+    """The file `CsvFile.where` describes, mapped in this process (a worker's own mapping of the batch's file);
+    an error if it is no longer the same size (changed while being checked)."""
+    from kb.problems import InputError
+
+    path, size, columns, body = where
+    with open(path, "rb") as fh:
+        data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    if len(data) != size:
+        data.close()
+        raise InputError(f"{path} changed while it was being checked ({size:,} bytes, now {len(data):,})", path)
+    return CsvFile(Path(path), data, columns, body)

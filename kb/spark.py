@@ -49,7 +49,9 @@ def findings_schema() -> Any:
 def check(lines: DataFrame, kb: KnowledgeBase, tables: Iterable[str | Path] = (),
           partitions: int | None = None) -> DataFrame:
     """Check a DataFrame of claim lines against `kb` (and bulk tables, given as the files `kb ncci` wrote, so they
-    can be shipped to executors); returns a DataFrame of findings (kb/arrow.py: FINDINGS_SCHEMA)."""
+    can be shipped to executors); returns a DataFrame of findings (kb/arrow.py: FINDINGS_SCHEMA). `partitions`:
+    how many groups of claims are checked in parallel (default: the input's partitions, and at least Spark's
+    default parallelism)."""
     from pyspark.sql import functions as F
 
     check_columns(pa.schema([pa.field(n, pa.string()) for n in lines.columns]))
@@ -69,7 +71,8 @@ def check(lines: DataFrame, kb: KnowledgeBase, tables: Iterable[str | Path] = ()
     else:
         lines = lines.withColumn(_ORDER, F.monotonically_increasing_id())
         order = ["claim_id", _ORDER]
-    count = partitions or lines.rdd.getNumPartitions()
+    # checking is CPU work: at least one partition per core Spark has, even for a file read as one partition
+    count = partitions or max(lines.rdd.getNumPartitions(), context.defaultParallelism)
     arranged = lines.repartition(count, "claim_id").sortWithinPartitions(*order).select(*columns)
     names_t = tuple(names)
 

@@ -53,6 +53,7 @@ _ERROR_NAMES = tuple(n for n, _ in _ERROR)
 _FINDING_PLAIN = tuple(n for n, k in _FINDING if k == "plain")
 _FINDING_REFS = tuple(n for n, k in _FINDING if k != "plain")
 _RESULT_PLAIN = tuple(n for n, k in _RESULT if k == "plain")
+_EXTRA_REF = _FINDING_REFS[1] if len(_FINDING_REFS) > 1 else None  # the one object beside the sources, if any
 _line_values = attrgetter(*_LINE_NAMES)
 _error_values = attrgetter(*_ERROR_NAMES)
 _finding_values = attrgetter(*_FINDING_PLAIN)
@@ -127,8 +128,7 @@ class Encoder:
                     refs = tuple(ref(s) for s in f.sources)
                     new_groups.append(ids)
                     groups[ids] = refs
-                key = (_finding_values(f), refs,
-                       *(ref(getattr(f, n)) for n in _FINDING_REFS[1:]))
+                key = (_finding_values(f), refs, ref(getattr(f, _EXTRA_REF)) if _EXTRA_REF else -1)
                 number = finding_ids.get(key)
                 if number is None:
                     number = finding_ids[key] = len(finding_ids)
@@ -159,6 +159,7 @@ class Decoder:
 
     def __init__(self) -> None:
         self.tables: dict[int, tuple[list[Any], list[LineResult], list[Finding]]] = {}
+        self.groups: dict[int, dict[tuple[int, ...], tuple[Any, ...]]] = {}  # a worker's source refs -> sources
         self.dates: dict[int, date] = {}
 
     def decode(self, data: bytes) -> list[CheckResult | VisitError]:
@@ -176,16 +177,23 @@ class Decoder:
         if len(self.dates) > CACHE:
             self.dates.clear()
         lines += [_new(LineResult, dict(zip(_LINE_NAMES, v, strict=True))) for v in new_lines]
-        findings += [_finding(key, objects) for key in new_findings]
+        groups = self.groups.setdefault(pid, {})
+        findings += [_finding(key, objects, groups) for key in new_findings]
         return _rebuild(rows, lines, findings, self.dates)
 
 
-def _finding(key: Any, objects: list[Any]) -> Finding:
-    values, sources, *refs = key
+_SOURCES = _FINDING_REFS[0]
+
+
+def _finding(key: Any, objects: list[Any], groups: dict[tuple[int, ...], tuple[Any, ...]]) -> Finding:
+    values, refs, extra = key
     state = dict(zip(_FINDING_PLAIN, values, strict=True))
-    state[_FINDING_REFS[0]] = tuple(objects[i] for i in sources)
-    for name, i in zip(_FINDING_REFS[1:], refs, strict=True):
-        state[name] = None if i < 0 else objects[i]
+    sources = groups.get(refs)
+    if sources is None:
+        sources = groups[refs] = tuple(map(objects.__getitem__, refs))
+    state[_SOURCES] = sources
+    if _EXTRA_REF:
+        state[_EXTRA_REF] = None if extra < 0 else objects[extra]
     return _new(Finding, state)  # type: ignore[no-any-return]
 
 

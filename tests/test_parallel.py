@@ -206,3 +206,39 @@ def test_the_default_uses_every_core_for_a_long_list_or_file(k, tmp_path, monkey
     assert list(parallel.check_many(k, path)) == list(k.check_many(path, workers=1)) and cut == [1]
     monkeypatch.setattr(parallel, "AUTO_BYTES", path.stat().st_size)  # a file this short: one process
     assert list(parallel.check_many(k, path)) == list(k.check_many(path, workers=1)) and cut == [1]
+
+
+def test_workers_are_kept_for_the_next_batch_and_start_each_batch_afresh(k):
+    """The workers are forked once per knowledge base: a second batch uses the same processes, and what a worker
+    remembers within a batch (sources already handed on, objects already sent) starts again with each batch, so
+    every batch's output is complete on its own."""
+    from kb.check import cli as check_cli
+
+    batch = visits(300, seed=9)
+    alone = list(k.check_many(batch, workers=1))
+
+    def sources_cited(results) -> dict:
+        """The sources listed, checking on the way that each result lists or follows the sources it cites."""
+        cited: dict = {}
+        for text, _kind, _findings, sources in results:
+            cited.update(sources or {})
+            for finding in json.loads(text)["findings"]:
+                assert set(finding["sources"]) <= set(cited), "a source cited before it was listed"
+        return cited
+
+    check_cli._SENT.clear()
+    expected = sources_cited(parallel.check_many(k, batch, workers=1, finish=check_cli._render_json))
+    assert expected  # the batch cites sources
+    pids = []
+    for _ in range(2):
+        assert list(parallel.check_many(k, batch, workers=2, chunk=16)) == alone
+        pids.append(sorted(parallel._POOL.executor._processes))
+        check_cli._SENT.clear()  # as `kb check` does at the start of a run
+        assert sources_cited(parallel.check_many(k, batch, workers=2, chunk=16,
+                                                 finish=check_cli._render_json)) == expected
+    assert pids[0] == pids[1] and len(pids[0]) == 1
+    other = kb.load(CHECK)  # another knowledge base: its own workers
+    assert list(parallel.check_many(other, batch, workers=2, chunk=16)) == alone
+    assert sorted(parallel._POOL.executor._processes) != pids[0]
+    parallel.shutdown()
+    assert parallel._POOL is None

@@ -62,8 +62,8 @@ def check_visit(kb: RuleBase, visit: Any) -> CheckResult:
 def check_many(kb: RuleBase, visits: Any, workers: int | None = 1) -> Iterator[CheckResult | VisitError]:
     """Check visits as they come, yielding a CheckResult, or a VisitError (with its claim id) for a bad visit, in
     input order. An X12 837 or FHIR Claim file (a path or a `kb.claims.ClaimSource`) is read claim by claim.
-    `workers` > 1 checks chunks of the batch in that many processes (kb/parallel.py); None uses every core once
-    the batch is long."""
+    `workers` > 1 checks chunks of the batch in that many processes, this one included (kb/parallel.py); None uses
+    every core once the batch is long."""
     if type(workers) is int and workers == 1:
         from kb.claims import claim_input  # X12/FHIR claims: mapped to visits (kb/claims/)
 

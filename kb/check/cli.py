@@ -30,6 +30,7 @@ from kb.check.result import CheckResult, VisitError
 from kb.check.sources import result_by_id
 from kb.claims import CLAIM_FORMATS
 from kb.claims.cli import add_claim_options, claim_source
+from kb.parallel import per_batch
 from kb.problems import InputError
 
 PROGRESS_EVERY = 10_000
@@ -59,7 +60,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--findings", type=Path, metavar="OUT.parquet",
                    help="write the findings as Parquet (claim lines from .parquet or .csv; needs the [arrow] extra)")
     p.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
-                   help="processes to check with (default: every core once the batch is long; 1: one process)")
+                   help="processes to check with, this one included (default: every core once the batch is long; "
+                        "1: one process)")
     add_claim_options(p)
     add_policies_option(p)
     add_tables_option(p)
@@ -78,6 +80,7 @@ def _jobs(text: str) -> int:
 
 
 _SENT: set[str] = set()  # the ids of the sources this process has handed on in this run (each goes once)
+per_batch(_SENT.clear)  # a worker kept for another batch starts it with nothing handed on
 
 
 def _render_json(result: CheckResult | VisitError) -> tuple[str, str, int, dict[str, Any]]:
@@ -168,7 +171,7 @@ def _check(args: argparse.Namespace, interrupt: _Interrupt) -> int:
     counts = {"visits": 0, "with_errors": 0, "with_warnings": 0, "clean": 0, "not_checked": 0, "findings": 0}
     cited: dict[str, dict[str, Any]] = {}
     render = _render_json if args.json else partial(_render_text, args.problems_only)
-    _SENT.clear()  # workers forked from here start with nothing sent
+    _SENT.clear()  # this process starts the run with nothing handed on (workers: per_batch)
     opened = False
     try:
         for text, kind, findings, sources in check_many(k, visits, workers=args.jobs, finish=render):

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from kb.rules import SECTIONS, parse_date
+from kb.ruletext import describe
 
 HEADER = """# Changelog of the knowledge
 
@@ -16,30 +17,6 @@ by the date it took effect or ended, newest first. A start marked *or earlier* i
 *assumed* is a date chosen by convention (the rule's notes say why). What each release changed is in its release
 notes (`kb diff` between the two tags).
 """
-
-
-def describe(section: str, rule: dict[str, Any]) -> str:
-    """One rule in a few words."""
-    if section == "unit_methods":
-        cap = f", at most {rule['daily_cap']} timed units a day" if rule.get("daily_cap") else ""
-        return f"counts units by {rule['method']}{cap}"
-    if section == "code_rules":
-        facts = [f"at most {rule['daily_cap']} a day" if rule.get("daily_cap") is not None else "",
-                 "not covered" if rule.get("covered") is False else "",
-                 "one-on-one" if rule.get("one_on_one") else "",
-                 f"{len(rule['documentation'])}-item documentation checklist" if rule.get("documentation") else ""]
-        return f"code {rule['code']}: " + (", ".join(f for f in facts if f) or "rule")
-    if section == "ptp_edits":
-        return f"PTP edit {rule['column1']}/{rule['column2']} (modifier indicator {rule['modifier_indicator']})"
-    if section == "mues":
-        return f"MUE {rule['code']} = {rule['value']} (MAI {rule['mai']})"
-    if section == "thresholds":
-        return f"{rule['name']} threshold {rule['year']} ({rule['group']}): ${rule['amount']:,}"
-    if section == "modifier_rules":
-        return f"modifier rule {rule['id']} ({rule['type']})"
-    if section == "payment_adjustments":
-        return f"payment adjustment {rule['id']} ({rule['type']}, {rule['percent']} %)"
-    return f"visit rule {rule['id']} ({rule['type']})"
 
 
 def changelog(model: dict[str, Any]) -> str:

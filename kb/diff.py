@@ -6,6 +6,8 @@ in billing terms rather than as a YAML diff.
 
 from __future__ import annotations
 
+import difflib
+import json
 import subprocess
 import tarfile
 import tempfile
@@ -47,9 +49,13 @@ class Change:
         text = f"{self.sign} {self.scope}: {self.what}{self.reach}"
         for line in self.summary:
             text += f"\n      {line}"
-        for name, (old, new) in self.fields.items():
-            text += f"\n      {name}: {_short(old)} -> {_short(new)}"
+        for path, old, new in self.details():
+            text += f"\n      {path}: {old!r} -> {new!r}"
         return text
+
+    def details(self) -> list[tuple[str, Any, Any]]:
+        """Each changed value down to the smallest part that differs, in full: ('sources[0].section', old, new)."""
+        return [leaf for name, (old, new) in self.fields.items() for leaf in leaf_changes(name, old, new)]
 
     def to_dict(self) -> dict[str, Any]:
         return {"change": self.change, "scope": self.scope, "what": self.what,
@@ -57,9 +63,41 @@ class Change:
                 "inherited_by": list(self.inherited_by), "summary": list(self.summary)}
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 100 else text[:97] + "..."
+class _Absent:
+    """The side of a change where a key or list item does not exist."""
+
+    def __repr__(self) -> str:
+        return "(none)"
+
+
+ABSENT: Any = _Absent()
+
+
+def leaf_changes(path: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """Where two values differ, down to the leaves: mappings key by key, lists item by item (aligned, so an item
+    inserted or removed is one change, not a shift of every item after it). ABSENT marks a missing side."""
+    if old == new:
+        return []
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [leaf for key in [*old, *(k for k in new if k not in old)]
+                for leaf in leaf_changes(f"{path}.{key}", old.get(key, ABSENT), new.get(key, ABSENT))]
+    if isinstance(old, list) and isinstance(new, list):
+        out: list[tuple[str, Any, Any]] = []
+        matcher = difflib.SequenceMatcher(a=[_canon(x) for x in old], b=[_canon(x) for x in new], autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                continue
+            paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
+            for k in range(paired):
+                out += leaf_changes(f"{path}[{j1 + k}]", old[i1 + k], new[j1 + k])
+            out += [(f"{path}[{i}]", old[i], ABSENT) for i in range(i1 + paired, i2)]
+            out += [(f"{path}[{j}]", ABSENT, new[j]) for j in range(j1 + paired, j2)]
+        return out
+    return [(path, old, new)]
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _rule_id(section: str, rule: dict[str, Any]) -> str:
@@ -171,7 +209,7 @@ def markdown(changes: list[Change], moved: list[str], label: str) -> str:
            "| | Where | Rule | What changed |", "|---|---|---|---|"]
     for c in changes:
         where = c.scope.removeprefix("payer ") + (f" + {len(c.inherited_by)} inheriting" if c.inherited_by else "")
-        detail = "<br>".join(f"{_md(n)}: {_md(_short(a))} → {_md(_short(b))}" for n, (a, b) in c.fields.items())
+        detail = "<br>".join(f"{_md(n)}: {_md(repr(a))} → {_md(repr(b))}" for n, a, b in c.details())
         detail = detail or "<br>".join(_md(line) for line in c.summary)
         if c.inherited_by:
             heirs = ", ".join(c.inherited_by)

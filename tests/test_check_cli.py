@@ -84,6 +84,47 @@ def test_stdin(monkeypatch, capsys):
     assert main(["check", "-", "--policies", str(CHECK)]) == 0
 
 
+FIXTURES = Path(__file__).parent / "fixtures"
+CLAIM_FILES = [  # (claim file, options): an X12 837P with its minutes sidecar, a FHIR Bundle
+    (FIXTURES / "x12" / "professional.837", ["--minutes", str(FIXTURES / "x12" / "professional.minutes.csv")]),
+    (FIXTURES / "fhir" / "claims.bundle.json", []),
+]
+
+
+@pytest.mark.parametrize(("claims", "options"), CLAIM_FILES, ids=["x12", "fhir"])
+def test_stdin_takes_claims_as_the_file_path_does(monkeypatch, capsys, claims, options):
+    """`kb check -` tells an X12 837 or a FHIR Claim from its content, as `kb check FILE` does: the same report."""
+    options = [*options, "--payer-map", str(FIXTURES / "x12" / "payers.csv"), "--json"]
+    code = main(["check", str(claims), *options])
+    from_file = json.loads(capsys.readouterr().out)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(claims.read_text(encoding="utf-8")))
+    assert main(["check", "-", *options]) == code
+    from_stdin = json.loads(capsys.readouterr().out)
+    for report in (from_file, from_stdin):
+        report["summary"].pop("seconds", None)
+    assert from_stdin["results"] == from_file["results"] and len(from_file["results"]) >= 4
+    assert from_stdin["summary"] == from_file["summary"] and from_file["summary"]["not_checked"] == 0
+
+
+def test_input_format_says_what_the_input_holds(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(BATCH))  # CSV, read as such when told
+    assert main(["check", "-", "--policies", str(CHECK), "--input-format", "csv"]) == 2
+    assert "claim A2" in capsys.readouterr().out
+    rows = tmp_path / "visits.txt"  # no .csv suffix: CSV only when told
+    rows.write_text("\n".join(BATCH.splitlines()[:3]) + "\n", encoding="utf-8")
+    assert main(["check", str(rows), "--policies", str(CHECK), "--input-format", "csv"]) == 0
+    assert "1 visit checked" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "stdin", io.StringIO(CLEAN))  # a visit is not an 837, whatever it is called
+    assert main(["check", "-", "--policies", str(CHECK), "--input-format", "x12"]) == 2
+    assert "not X12: an interchange starts with an ISA segment" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO(CLEAN))  # claim options on visits: misuse
+    assert main(["check", "-", "--policies", str(CHECK), "--payer", "checkpay"]) == 2
+    assert "standard input is not an X12 837 or FHIR Claim" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # argparse: not a format
+        main(["check", str(rows), "--input-format", "tsv"])
+    assert exc.value.code == 2 and "invalid choice: 'tsv'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("name", "text", "words"), [
     ("v.yaml", "payer: [checkpay\n", "YAML syntax error"),
     ("v.yaml", CLEAN.replace("date: 2026-03-02", "date: 2026-02-30"), "date: "),

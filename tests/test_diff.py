@@ -88,3 +88,40 @@ def test_a_new_payer_is_summarised_and_the_markdown_is_a_pr_comment(tmp_path, ca
 def test_markdown_says_when_nothing_changed(capsys):
     assert main(["diff", "--before", str(MINI), "--policies", str(MINI), "--format", "markdown"]) == 0
     assert capsys.readouterr().out == f"**Knowledge base:** no change since `{MINI}`.\n"
+
+
+def _sources_changed(tree: Path) -> None:
+    """97112's code rule: its one source's section changes, and a second source with a long quote is added."""
+    med = tree / "payers" / "medicare.yaml"
+    quote = "The whole of a long quote, " + "word " * 40 + "and its last words"
+    text = med.read_text()
+    old = '    sources: [{doc: cms-pub100-04-ch5, section: "§20.2"}]\n    evidence: primary\n    documentation:'
+    assert old in text
+    med.write_text(text.replace(old, '    sources: [{doc: cms-pub100-04-ch5, section: "§20.2 B"}, '
+                                     f'{{doc: cms-pub100-04-ch5, section: "§20.3", quote: "{quote}"}}]\n'
+                                     '    evidence: primary\n    documentation:'))
+
+
+def test_a_change_deep_in_a_sources_list_is_shown_whole(tmp_path, capsys):
+    after = _tree_with(tmp_path, "after", _sources_changed)
+    assert main(["diff", "--before", str(MINI), "--policies", str(after)]) == 1
+    out = capsys.readouterr().out
+    assert "~ payer medicare: code_rules 97112 from 2015-01-01 (inherited by 1 payer)" in out
+    assert "      sources[0].section: '§20.2' -> '§20.2 B'\n" in out
+    added = next(line for line in out.splitlines() if line.startswith("      sources[1]: (none) -> "))
+    assert "and its last words" in added and "..." not in out
+    assert main(["diff", "--before", str(MINI), "--policies", str(after), "--format", "markdown"]) == 1
+    table = capsys.readouterr().out
+    assert "sources[0].section: '§20.2' → '§20.2 B'" in table and "and its last words" in table
+
+
+def test_leaf_changes_align_lists_and_name_missing_sides():
+    from kb.diff import ABSENT, leaf_changes
+
+    old = [{"doc": "a", "section": "1"}, {"doc": "b"}, {"doc": "c"}]
+    new = [{"doc": "x"}, {"doc": "a", "section": "1"}, {"doc": "b", "quote": "q"}, {"doc": "c"}]
+    assert leaf_changes("sources", old, new) == [("sources[0]", ABSENT, {"doc": "x"}),
+                                                 ("sources[2].quote", ABSENT, "q")]
+    assert leaf_changes("sources", new, old) == [("sources[0]", {"doc": "x"}, ABSENT),
+                                                 ("sources[1].quote", "q", ABSENT)]
+    assert leaf_changes("n", 1, 2) == [("n", 1, 2)] and leaf_changes("n", [1], [1]) == []

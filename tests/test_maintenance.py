@@ -3,17 +3,25 @@ changelog of the knowledge is generated from the data (`kb changelog`)."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
+import kb
 from kb.changelog import changelog
 from kb.cli import main
 from kb.compiler import compile_tree
 from kb.problems import PolicyError
+from kb.rules import SECTIONS
+from kb.ruletext import describe
+from kb.site import templates
+from kb.site.context import SiteContext
+from kb.site.pages import changes
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -73,10 +81,10 @@ def test_the_changelog_lists_each_stated_rule_by_date_newest_first():
     dates = [line[4:] for line in text.splitlines() if line.startswith("### ")]
     assert dates == sorted(dates, reverse=True) and dates
     # 97140/97530 ended on 2019-12-31: listed on the day after, as ended
-    assert "- **medicare**: PTP edit 97140/97530 (modifier indicator 1) [primary] — ended (last day 2019-12-31)" \
+    assert "- **medicare**: bundling edit 97140/97530 (modifier indicator 1) [primary] — ended (last day 2019-12-31)" \
         in text.split("### 2020-01-01\n")[1].split("###")[0]
     # inherited rules are listed once, under the payer that states them
-    assert "**commercial-cpt-midpoint**: PTP edit" not in text
+    assert "**commercial-cpt-midpoint**: bundling edit" not in text
     assert changelog(model) == text
 
 
@@ -132,3 +140,22 @@ def _drop_other_urls(text: str, keep: str) -> str:
     """Only the test server's URLs: the test must not need the internet."""
     return "\n".join(line for line in text.splitlines()
                      if not line.strip().startswith("url:") or keep in line) + "\n"
+
+
+def test_the_changelog_and_the_site_describe_a_rule_in_the_same_words():
+    """One wording (kb/ruletext.py): each rule line of CHANGELOG.md and each row of the site's "What changed" page."""
+    knowledge = kb.load(MINI)
+    text = changelog(knowledge.model)
+    ctx = SiteContext(knowledge, date(2026, 3, 2))
+    page = templates.Writer("changes.md", []).page(changes.pages(ctx)[0])
+    described = 0
+    for pid, payer in knowledge.model["payers"].items():
+        for section in SECTIONS:
+            for rule in payer["rules"][section]:
+                if rule.get("inherited") or not rule.get("effective_from"):
+                    continue
+                words = describe(section, rule)
+                assert f"**{pid}**: {words}" in text, words
+                assert f">{html.escape(words, quote=False)}</a>" in page, words
+                described += 1
+    assert described > 10

@@ -28,7 +28,7 @@ from kb.site import feeds as feeds_module
 from kb.site import links, templates, text
 from kb.site.context import Page, SiteContext
 from kb.site.nodes import Block, Heading, Items, Lines, Link, Para, Span, Strong, Table
-from kb.site.pages import calculator
+from kb.site.pages import calculator, payers
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 from sitekit import AS_OF, HOSTILE, MINI, ROOT, build, hostile_tree
@@ -101,6 +101,28 @@ def test_a_documentation_checklist_is_a_list(mini_source):
     assert '<ol class="kb-checklist">' in page and "<li>" in page
     code = (folder / "codes" / "97112.md").read_text()
     assert '<ul class="kb-checklist"><li>' in code
+
+
+def test_a_checklist_element_shows_the_note_sections_that_show_it(tmp_path):
+    """An element's `sections` (kb/check/note_lexicon.yaml kinds) are shown under it on the payer page, with headings
+    that open such a section; an element without them shows none."""
+    tree = tmp_path / "policies"
+    shutil.copytree(MINI, tree)
+    med = tree / "payers" / "medicare.yaml"
+    text = med.read_text(encoding="utf-8")
+    old = "        match: ['\\bPNF\\b', 'perturbation', 'proprioceptive']\n"
+    assert old in text
+    med.write_text(text.replace(old, old + "        sections: [assessment, goal]\n      - id: minutes\n"
+                                             "        element: The minutes of the service\n"
+                                             "        match: ['\\bmin']\n"), encoding="utf-8")
+    knowledge = kb.load(tree)
+    page = templates.Writer("payers/medicare.md", []).page(
+        payers.payer_page(SiteContext(knowledge, AS_OF), "medicare"))
+    items = re.findall(r"<li>(.*?)</li>", page.split('<ol class="kb-checklist">', 1)[1].split("</ol>", 1)[0])
+    technique = [i for i in items if i.startswith("The neuromuscular technique used")]
+    assert len(technique) == 1 and "assessment or goal section says (headed A:, Assessment:, Response:, Goal:" \
+        in technique[0], technique
+    assert len(items) == 2 and [i for i in items if "kb-sections" in i] == technique
 
 
 # -- generation (no MkDocs) ----------------------------------------------------------------------
@@ -205,6 +227,27 @@ def test_build_is_strict_and_complete(mini_site):
     assert mini_site.source == out.with_name("site-src")
     html = (out / "codes" / "97112" / "index.html").read_text()
     assert "Units by payer" in html and "commercial-cpt-midpoint" in html
+
+
+def test_the_kb_json_links_download_the_file(mini_site):
+    """The home page's Download row and the developers page link kb.json with `download`: a file to save."""
+    for page in ("index.html", "developers/index.html"):
+        text = (mini_site.output / page).read_text(encoding="utf-8")
+        found = re.findall(r'<a [^>]*href="(?:\.\./)?kb\.json"[^>]*>', text)
+        assert found, f"{page} does not link kb.json"
+        assert all(re.search(r"\sdownload(=|\s|>)", a) for a in found), f"{page}: {found}"
+
+
+def test_every_visible_table_header_names_its_column(mini_site):
+    """A header cell with no text leaves its column unnamed for a screen reader (axe: empty-table-header); only the
+    fact and code-list tables, whose header row the stylesheet hides, have none."""
+    hidden = re.compile(r'<div class="kb-table (?:kb-facts|kb-codes)".*?</table>', re.S)
+    empty = {}
+    for page in sorted(mini_site.output.rglob("*.html")):
+        found = hidden.sub("", page.read_text(encoding="utf-8")).count("<th></th>")
+        if found:
+            empty[page.relative_to(mini_site.output).as_posix()] = found
+    assert not empty, f"empty header cells: {empty}"
 
 
 def test_failed_build_keeps_the_previous_site(mini_site, tmp_path):

@@ -28,11 +28,13 @@ from typing import Any
 from kb.check.inputs import parse_text, read_csv, read_file
 from kb.check.result import CheckResult, VisitError
 from kb.check.sources import result_by_id
+from kb.claims import CLAIM_FORMATS
 from kb.claims.cli import add_claim_options, claim_source
 from kb.parallel import per_batch
 from kb.problems import InputError
 
 PROGRESS_EVERY = 10_000
+INPUT_FORMATS = ("yaml", "json", "csv", *CLAIM_FORMATS)
 
 
 def register(subparsers: Any) -> None:
@@ -40,11 +42,19 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser(
         "check", help="check visits: units per line, and what will get them denied (with sources)",
-        description="Check therapy visits against a payer's rules. FILE is YAML or JSON (one visit or a list) or CSV "
-                    "(one row per line; claim_id groups the rows of a visit); '-' reads standard input. Exit 0: "
-                    "nothing wrong; 1: an error-severity finding; 2: misuse or a visit that could not be checked.")
+        description="Check therapy visits against a payer's rules. FILE is YAML or JSON (one visit or a list), CSV "
+                    "(one row per line; claim_id groups the rows of a visit), an X12 837P/837I or a FHIR Claim or "
+                    "Bundle; '-' reads standard input. Claims are told from their content, for standard input as for "
+                    "a file (an X12 interchange starts with ISA, FHIR is JSON with a resourceType); CSV is a file "
+                    "named .csv or standard input that starts with its header row; the rest is YAML or JSON. "
+                    "--input-format says what FILE holds instead. Claims "
+                    "from standard input take their minutes from --minutes or the line notes (there is no file to "
+                    "find a sidecar beside). Exit 0: nothing wrong; 1: an error-severity finding; 2: misuse or a "
+                    "visit that could not be checked.")
     p.add_argument("file", metavar="FILE",
                    help="visits to check (.yaml, .json, .csv, an X12 837 or FHIR Claim file, or - for stdin)")
+    p.add_argument("--input-format", choices=INPUT_FORMATS, default=None, metavar="FORMAT",
+                   help=f"what FILE holds: {', '.join(INPUT_FORMATS)} (default: told from its content)")
     p.add_argument("--problems-only", action="store_true",
                    help="report only visits with findings (and visits that could not be checked)")
     p.add_argument("--findings", type=Path, metavar="OUT.parquet",
@@ -90,11 +100,14 @@ def _render_text(problems_only: bool, result: CheckResult | VisitError) -> tuple
 
 
 def _visits(name: str, args: argparse.Namespace) -> Any:
-    """The visits named on the command line (streamed for CSV)."""
+    """The visits named on the command line (streamed for CSV): standard input and a file are told apart the same
+    way, by their content (or --input-format)."""
+    given = args.input_format
     if name == "-":
         text = sys.stdin.read()
-        first = text.lstrip().split("\n", 1)[0]
-        if first.lower().startswith("claim_id") or (first.count(",") >= 3 and ":" not in first):
+        if (source := claim_source(Path("<stdin>"), args, text=text, format=given)) is not None:
+            return source
+        if given == "csv" or (given is None and _looks_like_csv(text)):
             return read_csv(text.splitlines(keepends=True))
         data = parse_text(text, "<stdin>")
         return data if isinstance(data, list) else [data]
@@ -103,11 +116,17 @@ def _visits(name: str, args: argparse.Namespace) -> Any:
         from kb.cli import UsageError
 
         raise UsageError(f"no such file: {name}")
-    if (source := claim_source(path, args)) is not None:
+    if (source := claim_source(path, args, format=given)) is not None:
         return source
-    if path.suffix.lower() == ".csv":
+    if given is None and path.suffix.lower() == ".csv":
         return path  # kb.parallel reads a long CSV file in slices, one per worker
-    return read_file(path)
+    return read_file(path, as_csv=None if given is None else given == "csv")
+
+
+def _looks_like_csv(text: str) -> bool:
+    """CSV visits start with their header row (claim_id first) or, headerless, with a row of four or more cells."""
+    first = text.lstrip("\ufeff \r\n\t").split("\n", 1)[0]
+    return first.lower().startswith("claim_id") or (first.count(",") >= 3 and ":" not in first)
 
 
 class _Interrupt:

@@ -377,10 +377,11 @@ def iter_visit_data(visits: Any) -> Iterator[Any]:
     yield from visits
 
 
-def read_file(path: Path) -> Iterator[Any]:
-    """The visits in a file: .csv by rows grouped by claim_id (streamed), anything else as YAML or JSON."""
+def read_file(path: Path, as_csv: bool | None = None) -> Iterator[Any]:
+    """The visits in a file: CSV by rows grouped by claim_id (streamed), anything else as YAML or JSON. `as_csv` says
+    which; by default a .csv file is CSV."""
     try:
-        if path.suffix.lower() == ".csv":
+        if path.suffix.lower() == ".csv" if as_csv is None else as_csv:
             with path.open(newline="", encoding="utf-8-sig") as fh:
                 yield from read_csv(fh)
             return

@@ -28,7 +28,8 @@ from kb.problems import InputError
 if TYPE_CHECKING:
     from kb.check.context import RuleBase
 
-__all__ = ["Claim", "ClaimLine", "ClaimSource", "Minutes", "PayerMap", "minutes_in_note", "sniff"]
+__all__ = ["CLAIM_FORMATS", "Claim", "ClaimLine", "ClaimSource", "Minutes", "PayerMap", "minutes_in_note", "sniff",
+           "sniff_text"]
 
 SNIFF_BYTES = 4096
 
@@ -37,9 +38,16 @@ def sniff(path: str | os.PathLike[str]) -> str | None:
     """'x12' or 'fhir' when the file holds an X12 interchange or a FHIR Claim/Bundle; None otherwise."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(SNIFF_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
+            head = fh.read(SNIFF_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return None
+    return sniff_text(head)
+
+
+def sniff_text(text: str) -> str | None:
+    """'x12' or 'fhir' when the text (its first SNIFF_BYTES are read) is an X12 interchange or a FHIR Claim/Bundle;
+    None otherwise. What `sniff` reads from a file, for text from elsewhere (standard input)."""
+    head = text[:SNIFF_BYTES].lstrip("\ufeff \r\n\t")
     if head[:3] == "ISA":
         return "x12"
     if head[:1] == "{" and '"resourceType"' in head:
@@ -47,27 +55,39 @@ def sniff(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
+CLAIM_FORMATS = ("x12", "fhir")
+
+
 @dataclass(frozen=True)
 class ClaimSource:
     """A claim file (X12 837P/837I or FHIR) with how to read it: the minutes sidecar, the payer map, or one payer
-    for every claim. Give it to `k.check_many()`; a plain path of such a file works too (defaults)."""
+    for every claim. Give it to `k.check_many()`; a plain path of such a file works too (defaults).
+
+    `text` holds the claims when they come from elsewhere than a file (standard input; `path` then only names
+    them); `format` ('x12' or 'fhir') says what they are instead of their content."""
 
     path: Path
     minutes: Minutes | str | os.PathLike[str] | None = None
     payer_map: PayerMap | Mapping[str, str] | str | os.PathLike[str] | None = None
     payer: str | None = None
+    text: str | None = None
+    format: str | None = None
 
     def __init__(self, path: str | os.PathLike[str], minutes: Any = None, payer_map: Any = None,
-                 payer: str | None = None):
+                 payer: str | None = None, text: str | None = None, format: str | None = None):
+        if format is not None and format not in CLAIM_FORMATS:
+            raise InputError(f"a claim format is one of {', '.join(CLAIM_FORMATS)}, not {format!r}", "format")
         object.__setattr__(self, "path", Path(path))
         object.__setattr__(self, "minutes", minutes)
         object.__setattr__(self, "payer_map", payer_map)
         object.__setattr__(self, "payer", payer)
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "format", format)
 
     def kind(self) -> str:
-        kind = sniff(self.path)
+        kind = self.format or (sniff(self.path) if self.text is None else sniff_text(self.text))
         if kind is None:
-            if not self.path.is_file():
+            if self.text is None and not self.path.is_file():
                 raise InputError(f"no such file: {self.path}", "file")
             raise InputError(f"{self.path} is neither an X12 837 (starts with ISA) nor a FHIR Claim (JSON with "
                              "resourceType)", "file")
@@ -79,17 +99,18 @@ class ClaimSource:
 
         payers = self._payers(kb)
         minutes = self._minutes()
+        source: str | Path = self.path if self.text is None else self.text
         if self.kind() == "x12":
             from kb.claims.x12 import read_claims
 
-            found = read_claims(self.path, payers, minutes)
+            found = read_claims(source, payers, minutes)
             for p in found.problems:
                 yield VisitError(str(p), "x12")
             yield from found.claims
         else:
             from kb.claims.fhir import read_claims as read_fhir  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-            yield from read_fhir(self.path, payers, minutes)
+            yield from read_fhir(source, payers, minutes)
 
     def visits(self, kb: RuleBase | None = None) -> Iterator[Any]:
         """The visits for the checker: one per claim and date of service, a VisitError per bad claim."""
@@ -117,6 +138,8 @@ class ClaimSource:
             return given
         if given is not None:
             return Minutes.read(Path(given))
+        if self.text is not None:  # no file, so no sidecar beside it
+            return None
         for suffix in (".minutes.csv", ".minutes.json"):
             beside = self.path.with_name(self.path.stem + suffix)
             if beside.is_file():

@@ -75,6 +75,8 @@ def _load(source: str | Path | dict[str, Any]) -> Any:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}", "file") from None
         except UnicodeDecodeError:
             raise InputError(f"{source} is not UTF-8 text", "file") from None
+    elif len(source) > MAX_FHIR_BYTES:
+        raise InputError(f"the FHIR text has more than {MAX_FHIR_BYTES:,} characters", "file")
     try:
         return json.loads(source)
     except json.JSONDecodeError as exc:

@@ -47,6 +47,8 @@ def read_text(source: str | Path) -> str:
             return source.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise InputError(f"cannot read {source}: {exc.strerror or exc}", "file") from None
+    if len(source) > MAX_X12_BYTES:
+        raise InputError(f"the X12 text has more than {MAX_X12_BYTES:,} characters; split it", "file")
     return source
 
 

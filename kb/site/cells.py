@@ -133,3 +133,19 @@ def code_rule_flags(rule: dict[str, Any]) -> list[Inline]:
 
 def count_text(n: int, word: str) -> str:
     return plural(n, word)
+
+
+def note_sections(element: dict[str, Any]) -> Inline | None:
+    """The kinds of note section that show a documentation element whatever their words (its `sections`), each with
+    the first headings that open it (kb/check/note_lexicon.yaml); None when it names none. Read from the compiled
+    element, where an item that takes its patterns from another (`patterns_from`) carries that item's sections."""
+    kinds = element.get("sections") or []
+    if not kinds:
+        return None
+    from kb.check.notes import lexicon  # the checker's note language (read once)
+
+    headings = lexicon().sections
+    examples = [f"{h[:1].upper()}{h[1:]}:" for kind in kinds for h in [h for h, k in headings.items() if k == kind][:3]]
+    heads = f" (headed {', '.join(examples)} …)" if examples else ""
+    return Span(f"Also shown by what the note's {' or '.join(kinds)} section says{heads}, whatever its words.",
+                "kb-fix kb-sections")

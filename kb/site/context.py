@@ -11,18 +11,10 @@ from typing import Any
 from kb.knowledge import KnowledgeBase
 from kb.payer import PayerView
 from kb.rules import SECTIONS
+from kb.ruletext import KIND_NAMES
 from kb.site.nodes import Node
 
-SECTION_TITLES = {
-    "unit_methods": "unit method",
-    "code_rules": "code rule",
-    "modifier_rules": "modifier rule",
-    "ptp_edits": "bundling edit",
-    "mues": "MUE",
-    "thresholds": "threshold",
-    "payment_adjustments": "payment adjustment",
-    "visit_rules": "visit rule",
-}
+SECTION_TITLES = KIND_NAMES  # what one rule of each section is called (kb/ruletext.py)
 
 
 # Sections of bulk NCCI rows (hundreds per payer): a payer that inherits them shows only its own differences

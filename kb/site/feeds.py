@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from kb.ruletext import describe
 from kb.site import links, templates
 from kb.site.context import SiteContext
-from kb.site.pages.changes import describe, events
+from kb.site.pages.changes import events
 
 FOLDER = "feeds"
 ALL = "changes"

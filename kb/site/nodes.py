@@ -35,6 +35,7 @@ class Link(Node):
     cls: str | None = None
     title: str | None = None
     query: tuple[tuple[str, str], ...] = ()
+    download: bool = False  # a file to save (kb.json), not a page to open
     kind: ClassVar[str] = "link"
 
 

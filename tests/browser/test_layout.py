@@ -90,3 +90,22 @@ def test_a_matrix_keeps_the_payer_column(driver, site, width):
     edge = driver.execute_script("return arguments[0].getBoundingClientRect().left", scroller)
     # scrolled 400 px: a cell that scrolled with the rest would be far left of the box's edge
     assert edge - 1 <= after <= before + 1, f"the payer column scrolled away ({before} -> {after}, box at {edge})"
+
+
+@pytest.mark.parametrize("width", [400], indirect=True)
+def test_the_extended_by_list_is_not_indented_at_phone_width(driver, site, width):
+    """The Medicare page's "Extended by" payers start where their cell's text starts (a list indent took a sixth of
+    the width), and every name stays inside the cell."""
+    load(driver, site.url + "payers/medicare/")
+    boxes = driver.execute_script(
+        "var ul = document.querySelector('.kb-facts .kb-payer-list'); if (!ul) return null;"
+        "var td = ul.closest('td'), style = getComputedStyle(td), box = td.getBoundingClientRect();"
+        "var text = box.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft);"
+        "return {text: text, right: box.right,"
+        "  items: Array.prototype.map.call(ul.querySelectorAll('li'), function (li) {"
+        "  var range = document.createRange(); range.selectNodeContents(li); var r = range.getBoundingClientRect();"
+        "  return [li.textContent, r.left, r.right]; })};")
+    assert boxes and boxes["items"], "no Extended by list on the Medicare page"
+    for name, left, right in boxes["items"]:
+        assert abs(left - boxes["text"]) <= 1, f"{name!r} starts at {left} px, its cell's text at {boxes['text']} px"
+        assert right <= boxes["right"] + 1, f"{name!r} runs out of its cell"

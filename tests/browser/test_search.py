@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -39,24 +40,48 @@ def results(driver) -> list[str]:
     return pages
 
 
-def search(driver, site, query: str) -> list[str]:
+def query_terms(query: str) -> set[str]:
+    """The terms Material's search makes of a query: lower case, split at spaces and hyphens (its separator)."""
+    return {t for t in re.split(r"[\s\-]+", query.lower()) if t}
+
+
+def answered_terms(driver) -> set[str] | None:
+    """The query terms the shown results answer (None while there are none): Material marks each result with the
+    query's terms, those it matched in the ?h= of its link and those it did not as <del>."""
+    terms = driver.execute_script(
+        "var first = document.querySelector('.md-search-result__list > li');"
+        "var link = first && first.querySelector('a.md-search-result__link');"
+        "if (!link) return null;"
+        "var terms = (new URL(link.href).searchParams.get('h') || '').split(' ');"
+        "first.querySelectorAll('del').forEach(function (d) { terms.push(d.textContent); });"
+        "return terms;")
+    return None if terms is None else {t.lower() for t in terms if t}
+
+
+def type_query(driver, site, query: str):
+    """Open the home page and type a query into the search box; returns the box."""
     driver.get(site.url)
     box = WebDriverWait(driver, WAIT).until(ec.element_to_be_clickable((By.CSS_SELECTOR, "input.md-search__input")))
     box.click()
     box.send_keys(query)
-    # the worker answers each keystroke; wait until the meta line names this query's result count
-    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__list li")
-                                      and box.get_attribute("value") == query)
-    last: list[str] = []
+    return box
 
-    def settled(d) -> bool:
-        nonlocal last
-        now = results(d)
-        same, last = now == last and bool(now), now
-        return same
 
-    WebDriverWait(driver, WAIT, poll_frequency=0.5).until(settled)
-    return last
+def search(driver, site, query: str) -> list[str]:
+    """The result pages for a query, once the results shown are those of the whole query: the worker answers each
+    keystroke, and a prefix's results ("9711" of "97112") may stay on screen a while before the last answer."""
+    type_query(driver, site, query)
+    WebDriverWait(driver, WAIT).until(lambda d: answered_terms(d) == query_terms(query),
+                                      f"no results for {query!r} came")
+    return results(driver)
+
+
+def test_the_wait_tells_a_prefix_s_results_from_the_query_s(driver, site):
+    """Results on screen for "9711" (settled: they do not change) are not taken for the results of "97112"."""
+    type_query(driver, site, "9711")
+    WebDriverWait(driver, WAIT).until(lambda d: answered_terms(d) == {"9711"})
+    assert results(driver), "no results for 9711"
+    assert answered_terms(driver) != query_terms("97112")  # a wait for a list that stopped changing would take them
 
 
 @pytest.mark.parametrize(("query", "page"), QUERIES, ids=[q for q, _ in QUERIES])

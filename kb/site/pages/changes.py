@@ -6,30 +6,14 @@ from collections import defaultdict
 from typing import Any
 
 from kb.rules import SECTIONS
+from kb.ruletext import describe
 from kb.site import cite, links
 from kb.site.cells import payer_link
-from kb.site.context import SECTION_TITLES, Page, SiteContext
+from kb.site.context import Page, SiteContext
 from kb.site.nodes import Blocks, Heading, Inline, Link, Para, Span, Table, joined, table
 from kb.site.text import plural
 
 PAGE = links.CHANGES
-
-
-def describe(section: str, rule: dict[str, Any]) -> str:
-    if section == "unit_methods":
-        cap = f", cap {rule['daily_cap']} a day" if rule.get("daily_cap") is not None else ""
-        return f"unit method {rule['method']}{cap}"
-    if section == "ptp_edits":
-        return f"bundling edit {rule['column1']} / {rule['column2']} (indicator {rule['modifier_indicator']})"
-    if section == "mues":
-        return f"MUE {rule['code']}: {rule['value']} (MAI {rule['mai']})"
-    if section == "thresholds":
-        return f"{rule['name']} threshold {rule['group']} {rule['year']}: ${rule['amount']:,.2f}".replace(".00", "")
-    if section == "payment_adjustments":
-        return f"payment adjustment {rule['id']} ({rule['percent']:g} %)"
-    if section == "code_rules":
-        return f"code rule {rule['code']}"
-    return f"{SECTION_TITLES[section]} {rule.get('id', rule['key'])}"
 
 
 def events(ctx: SiteContext) -> list[tuple[str, str, str, dict[str, Any], list[str]]]:
@@ -97,4 +81,4 @@ def rows_table(ctx: SiteContext, evs: list[Any]) -> Table | None:
         what = [Link(describe(section, rule), links.payer_page(pid), links.rule_anchor(section, rule["key"])), where]
         rows.append([day, Span(kind, f"kb-{kind}"), what, who, cite.grade(rule.get("evidence")),
                      cite.sources(rule.get("sources"))])
-    return table(["Date", "", "Rule", "Payer", "Evidence", "Source"], rows, cls="kb-rules kb-changes")
+    return table(["Date", "Change", "Rule", "Payer", "Evidence", "Source"], rows, cls="kb-rules kb-changes")

@@ -90,5 +90,5 @@ def pages(ctx: SiteContext) -> list[Page]:
             rows.append([payer_link(ctx, pid, "units"), name,
                          units_text(units) + (" (tie broken)" if tie else ""), str(sum(units.values())),
                          links.calculator_link("explain", pid, ex["date"], pairs, ex["visit"].get("state"))])
-        out.append(table(["Payer", "Method", "Units", "Total", ""], rows))
+        out.append(table(["Payer", "Method", "Units", "Total", "Steps"], rows))
     return [Page(PAGE, "Compare payers", [b for b in out if b is not None])]

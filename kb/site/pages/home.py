@@ -26,7 +26,7 @@ def status(ctx: SiteContext) -> Blocks:
                       f"{plural(len(model['codes']), 'code')}, {plural(len(model['modifiers']), 'modifier')}, ",
                       Link(plural(len(model["documents"]), "source document"), links.SOURCES)]],
         ["Knowledge base", f"version {model['kb_version']}, content {model['content_hash'][:19]}…"],
-        ["Download", [Link("kb.json", "kb.json"), ": the compiled knowledge base (",
+        ["Download", [Link("kb.json", "kb.json", download=True), ": the compiled knowledge base (",
                       Link("its format", links.DEVELOPERS, "artifact-format"), ")"]],
     ]
     return [table(["", ""], rows, cls="kb-facts")]

@@ -16,6 +16,7 @@ from kb.site.cells import (
     code_rule_flags,
     codes_links,
     modifier_link,
+    note_sections,
     notes_cell,
     payer_link,
     rule_link,
@@ -135,6 +136,14 @@ def index_page(ctx: SiteContext) -> Page:
         table(["Payer", "Kind", "Extends", "Counts timed units by", "In short"], rows),
     ])
 
+
+
+def checklist_item(element: dict[str, Any]) -> Inline:
+    """One element of a documentation checklist: what the note must show, the note sections that show it whatever
+    their words, and what to add when it is missing."""
+    extra = [note_sections(element), Span(f"If it is missing: {element['fix']}", "kb-fix") if element.get("fix")
+             else None]
+    return [element["element"], *[Lines(["", x]) for x in extra if x is not None]]
 
 class PayerPage:
     """The data of one payer page, section by section (the templates write it)."""
@@ -295,7 +304,7 @@ class PayerPage:
         if not rows:
             return []
         header = ["Visit", "Minutes", "Units" + (" elsewhere" if limited else ""),
-                  *[f"Units in {', '.join(s)}" for s in limited], ""]
+                  *[f"Units in {', '.join(s)}" for s in limited], "Steps"]
         return [Heading(3, "Units for common visits", "common-visits"),
                 Para(f"Counted by this site with {self.data['name']}'s rules on {self.day.isoformat()}. "
                      "“explain” opens the calculator with every step."),
@@ -459,10 +468,7 @@ class PayerPage:
                             cls="kb-checklist-head", id=f"documentation-{slug(code)}"))
             out.append(Para([cite.period(r, self.day), " ", cite.grade(r.get("evidence")), " · ",
                              cite.sources(r.get("sources"), " · ")], cls="kb-legend kb-checklist-source"))
-            out.append(Block(Items([
-                [el["element"], *([Lines(["", Span(f"If it is missing: {el['fix']}", "kb-fix")])]
-                                  if el.get("fix") else [])]
-                for el in r["documentation"]], cls="kb-checklist", ordered=True),
+            out.append(Block(Items([checklist_item(el) for el in r["documentation"]], cls="kb-checklist", ordered=True),
                 search=self.ctx.origin(self.pid, "code_rules", r)[0] != "inherited"))  # found where it is stated
             if origin:
                 out.append(Para(origin, cls="kb-legend"))

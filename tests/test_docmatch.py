@@ -303,6 +303,10 @@ def test_the_third_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(sh
     ("97032", "minutes", "FES during gait 18', 35 Hz."),
     ("97112", "objective-measure", "Romberg (+) today."),
     ("97112", "objective-measure", "Romberg: EO 30 s, EC 12 s."),
+    ("97112", "one-on-one", "Individual: Y"),
+    ("97112", "measure-change", "TUG 12.4 s; 15.8 s on 10/14."),  # a value with an earlier date
+    ("97112", "measure-change", "Berg 44/56, up 4 points."),
+    ("97140", "plan-goal", "Cont. plan."),
 ])
 def test_fourth_tuning_classes_cover_unseen_phrasings(shipped, code, element, note):
     assert element not in _missing(shipped, code, note)
@@ -332,6 +336,8 @@ def test_fourth_tuning_classes_cover_unseen_phrasings(shipped, code, element, no
     ("97112", "minutes", "Pt had an HR of 110 after the task."),  # heart rate, not hours
     ("97760", "minutes", "Wear splint 1 hr on, 1 hr off."),  # a wear schedule
     ("97530", "intervention", "Pt reports skipping HEP."),
+    ("97112", "measure-change", "SLS L 8 s compared to R 20 s."),
+    ("97112", "objective-measure", "DOS 11/18 | 97112"),
 ])
 def test_fourth_tuning_near_misses_stay_missing(shipped, code, element, note):
     assert element in _missing(shipped, code, note)

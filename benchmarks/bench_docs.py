@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "notes"  # the labelled notes the patterns were tuned on
 HELDOUT = ROOT / "corpus" / "heldout"  # written after the first tuning; its errors were used in the second
 HELDOUT2 = ROOT / "corpus" / "heldout2"  # written blind by another engineer; its errors were used in the third
+HELDOUT3 = ROOT / "corpus" / "heldout3"  # written blind by another engineer; its errors were used in the fourth
 _ELEMENT = re.compile(r"documentation\.([A-Za-z0-9_-]+)")
 
 

@@ -14,7 +14,7 @@ from kb.check.notes import MAX_NOTE_CHARS, PreparedNote, compile_element, re2_pr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_docs import CORPUS, HELDOUT, HELDOUT2, evaluate, load_corpus  # noqa: E402
+from bench_docs import CORPUS, HELDOUT, HELDOUT2, HELDOUT3, evaluate, load_corpus  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +104,7 @@ def test_a_goal_section_counts_for_future_elements_even_mid_line():
     ("deficit", "Three falls since January."),
     ("plan-goal", "Practised so that she can climb the bus steps."),
     ("plan-goal", "Target: carry laundry basket up stairs."),
+    ("plan-goal", "Continue with plan. Will continue to monitor."),  # the plan continued: the POC (4th tuning)
 ])
 def test_element_classes_cover_unseen_phrasings(shipped, element, note):
     assert element not in _missing(shipped, "97112", f"NMR 23 min one-on-one. {note}")
@@ -115,7 +116,8 @@ def test_element_classes_cover_unseen_phrasings(shipped, element, note):
     ("diagnosis", "Patient reports dizziness and fear of falling."),
     ("deficit", "No balance deficits on testing today."),
     ("deficit", "Reports 0 falls this week."),
-    ("plan-goal", "Continue with plan. Will continue to monitor."),
+    ("plan-goal", "Plan: same next week. Will continue to monitor."),  # a plan for the next visit, not the POC
+    ("plan-goal", "Continue skilled PT 2x/wk."),
 ])
 def test_near_misses_stay_missing(shipped, element, note):
     assert element in _missing(shipped, "97112", f"NMR 23 min one-on-one. {note}")
@@ -273,3 +275,70 @@ def test_overlapping_exclusions_each_count():
     for order in (excludes, excludes[::-1]):
         assert not found(r"\d+\s*sec\b", "8 sec x 8 sec", exclude=order)
     assert found(r"\d+\s*sec\b", "8 sec x 8 sec, then 12 sec", exclude=excludes)
+
+
+def test_the_third_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(shipped):
+    held = evaluate(shipped, load_corpus(HELDOUT3))  # its errors were used in the fourth tuning (corpus/README.md)
+    assert held.overall.precision >= 0.95 and held.overall.recall >= 0.95, held.errors[:5]
+
+
+# The fourth tuning (corpus/README.md): classes taken from heldout3's errors, tried on wordings no corpus note uses.
+@pytest.mark.parametrize(("code", "element", "note"), [
+    ("97112", "one-on-one", "Treatment type: [x] Individual [ ] Group"),
+    ("97112", "measure-change", "TUG 14.1 s (3 Feb 17.5 s)."),
+    ("97112", "response", "Kids had fun and stayed engaged throughout the circuit."),
+    ("97112", "response", "No increase in numbness after the session."),
+    ("97112", "cueing", "CGA/HHA for the first laps."),  # shorthand joined by a slash: each part is read
+    ("97112", "cueing", "Perturbations delivered at progressively larger amplitude."),
+    ("97112", "minutes", "NMR 1 hr with the PT."),
+    ("97112", "minutes", 'S: "I\'ll fall one day." O: Balance tasks x 12 min.'),  # the quote ends its sentence
+    ("97112", "deficit", "Proprioceptive loss at both ankles."),
+    ("97112", "technique", "Coordination drills: ladder stepping patterns, clap-and-step sequence."),
+    ("97112", "technique", "EMG biofeedback for quad timing."),
+    ("97140", "plan-goal", "Joint mobs R ankle gr III 10 min. Continue per care plan."),
+    ("97530", "intervention", "Ther act 20 min: plyometric box jumps and carioca."),
+    ("97530", "intervention", "Fine motor: buttoning and zipping practice 15 min."),
+    ("97535", "intervention", "Energy conservation training for laundry, 20 min."),
+    ("97035", "skilled-input", "US 1 MHz 1.2 W/cm2 8 min; intensity turned down to 0.8 W/cm2 for ache."),
+    ("97032", "minutes", "FES during gait 18', 35 Hz."),
+    ("97112", "objective-measure", "Romberg (+) today."),
+    ("97112", "objective-measure", "Romberg: EO 30 s, EC 12 s."),
+    ("97112", "one-on-one", "Individual: Y"),
+    ("97112", "measure-change", "TUG 12.4 s; 15.8 s on 10/14."),  # a value with an earlier date
+    ("97112", "measure-change", "Berg 44/56, up 4 points."),
+    ("97140", "plan-goal", "Cont. plan."),
+    ("97760", "intervention", "AFO donned and checked for fit."),
+])
+def test_fourth_tuning_classes_cover_unseen_phrasings(shipped, code, element, note):
+    assert element not in _missing(shipped, code, note)
+
+
+@pytest.mark.parametrize(("code", "element", "note"), [
+    ("97112", "measure-change", "SLS R 6 s vs L 21 s."),  # a side-to-side comparison
+    ("97112", "measure-change", "Anterior reach 55 cm R vs 64 cm L."),
+    ("97112", "measure-change", "Less guarding of the L arm than last week."),  # a finding, not a measure
+    ("97112", "measure-change", "Pt reports no change in dizziness since last visit."),
+    ("97112", "objective-measure", "Re-eval due 2/14."),  # a date
+    ("97112", "objective-measure", "11/30  97112  Tandem walk   3 laps"),  # a flowsheet's date column
+    ("97112", "objective-measure", "Goal: SLS 15 s on R."),  # a goal's target, not a result
+    ("97112", "objective-measure", "Sharpened Romberg practised on foam."),  # a test's position used as training
+    ("97112", "minutes", "Gaze stabilization 4 x 1 min each direction."),  # a dose
+    ("97112", "minutes", "Dizziness resolved within 3 min."),
+    ("97112", "cueing", "Cues: [ ] verbal [ ] tactile [x] none required"),
+    ("97112", "cueing", "PNF D2 flexion patterns."),  # the technique's name, not facilitation given
+    ("97112", "response", "Session focused on reassessment."),
+    ("97112", "technique", "Obstacle course and ball games."),
+    ("97112", "technique", "Balance test: semi-tandem 10 s, tandem unable."),
+    ("97760", "skilled-input", "[x] fit check | Education: [ ] wear schedule [ ] skin care | Resp: ____"),
+    ("97760", "response", "[x] fit check | Pt response: ____ | Goals: per POC"),
+    ("97535", "intervention", "Home safety evaluation. Shower chair ordered."),
+    ("97535", "intervention", "Bathing training to begin after discharge of the drain."),
+    ("97140", "plan-goal", "Technique: see treatment plan."),
+    ("97112", "minutes", "Pt had an HR of 110 after the task."),  # heart rate, not hours
+    ("97760", "minutes", "Wear splint 1 hr on, 1 hr off."),  # a wear schedule
+    ("97530", "intervention", "Pt reports skipping HEP."),
+    ("97112", "measure-change", "SLS L 8 s compared to R 20 s."),
+    ("97112", "objective-measure", "DOS 11/18 | 97112"),
+])
+def test_fourth_tuning_near_misses_stay_missing(shipped, code, element, note):
+    assert element in _missing(shipped, code, note)

@@ -122,13 +122,14 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
 # Each way in has one run of blanks, so a long run is scanned a bounded number of times: linear in the note.
 _HEADING = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' -]{0,24}?)[ \t]*:")
 # Where a clause ends (the lexicon's terminator words end one too). Not at a parenthesis: "will need a balance
-# assessment (Berg)" is planned to its end, "no cues (verbal or tactile)" denied.
-_BOUNDARY = re.compile(r"[\n;|!?,\[\]]|\.(?=\s|$)|\s[–—-]\s")
+# assessment (Berg)" is planned to its end, "no cues (verbal or tactile)" denied. A full stop ends a sentence before
+# a closing quote too ('... "I'll fall in the bathroom." O: ...').
+_BOUNDARY = re.compile(r"[\n;|!?,\[\]]|\.(?=[\"')]?(?:\s|$))|\s[–—-]\s")
 # Minutes written with a prime ("24'"), unless it is a distance ("200' x2", "amb 75'").
 _PRIME = re.compile(r"['′]")  # found first, then the number before it is read: linear whatever the text
 _NUMBER_BEFORE = re.compile(r"(\d{1,3}(?:\.\d)?)[ \t]*\Z")
 _DISTANCE_AFTER = re.compile(r"\s*(?:x\s*\d|ft\b|feet\b)")
-_DISTANCE_BEFORE = ("amb", "ambulat", "walk", "gait", "ft", "distance")
+_DISTANCE_BEFORE = ("amb", "ambulat", "walk", "ft", "distance")  # not "gait": "FES during gait 20'" is minutes
 # A line broken inside a sentence (an EHR's or an editor's wrap: "Foot\ndrop", "vs\nlast session") goes on: its
 # line break reads as a blank when the line does not end a sentence and the next starts with a lower-case word that
 # is not a heading. Same length, so every position stays where it was.
@@ -136,9 +137,16 @@ _WRAP = re.compile(r"[^.:;!?\s]\n[ \t]*[a-z]")
 _LINE_HEADING = re.compile(r"[ \t]*[a-z][a-z' -]{0,24}?[ \t]*:")
 # A template field left empty ("Tolerance:", "Goal: —"): its label states nothing, so its words are denied.
 _EMPTY_FIELD = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&()-]{0,30}?)[ \t]*:"
-                          r"[ \t]*(?:[-–—_.]+|n/a|\?)?[ \t]*$")
-# An unticked box ("[ ] 1:1", "☐ perturbation") denies its item, to the next box or the line's end.
-_UNTICKED = re.compile(r"(?:\[ ?\]|☐|\( \))[ \t]*([^\[\]\n☐☑☒()]*)")
+                          r"[ \t]*(?:[-–—_.]+|n/a|\?)?[ \t]*(?:$|\|)")
+# A field whose boxes are all unticked ("Education: [ ] wear schedule [ ] skin care |") states nothing either.
+_ALL_UNTICKED = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&-]{0,30}?)[ \t]*:[ \t]*"
+                           r"(?:(?:\[ ?\]|☐|\( \))[^\[\]\n☐☑☒()|]*)+(?:$|\|)")
+# An unticked box ("[ ] 1:1", "☐ perturbation") denies its item, to the next box, field separator ("|") or the
+# line's end.
+_UNTICKED = re.compile(r"(?:\[ ?\]|☐|\( \))[ \t]*([^\[\]\n☐☑☒()|]*)")
+# A field whose ticked box says there was none ("Cues: [ ] verbal [x] none required") denies its label too.
+_TICKED_NONE = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&-]{0,30}?)[ \t]*:[^\n|:]{0,120}?"
+                          r"(?:\[[x✓]\]|☑|☒)[ \t]*(?:none|n/a|not (?:needed|required|applicable))\b")
 _INVISIBLE = {"Cf", "Cs", "Co", "Cn"}  # zero-width, bidi controls, surrogates, private use, unassigned
 _KINDS = ("negation_before", "negation_after", "hypothetical_before", "hypothetical_after", "terminators")
 
@@ -205,6 +213,8 @@ def _unstated(low: str) -> list[tuple[int, int]]:
     spans = [m.span(1) for m in _EMPTY_FIELD.finditer(low)] if ":" in low else []
     if "[" in low or "☐" in low or "( )" in low:
         spans += [m.span(1) for m in _UNTICKED.finditer(low) if m.end(1) > m.start(1)]
+        spans += [(m.start(1), m.end()) for m in _TICKED_NONE.finditer(low)]
+        spans += [(m.start(), m.end(1)) for m in _ALL_UNTICKED.finditer(low)]  # with the blank before it
     return spans
 
 
@@ -224,6 +234,20 @@ def _primes(text: str) -> list[tuple[int, str]]:
             continue
         out.append((end, f"{number.group(1)} min"))
     return out
+
+
+def _slashed(word: str, lex: Lexicon) -> str:
+    """The expansions of the shorthand parts of a word joined by slashes ("VC/TC": "verbal cues / tactile cues"),
+    when every part is shorthand the lexicon knows; else ""."""
+    meanings = []
+    for part in word.split("/"):
+        cased = lex.cased.get(part)
+        found = lex.phrases.get(part.lower(), ())
+        meaning = cased if cased is not None else next((m for k, m in found if k == "abbreviation"), None)
+        if meaning is None:
+            return ""
+        meanings.append(meaning)
+    return " / ".join(meanings) if len(meanings) > 1 else ""
 
 
 class PreparedNote:
@@ -251,6 +275,11 @@ class PreparedNote:
         for i, (_, _, lower) in enumerate(tokens):
             most = longest.get(lower)
             if most is None:  # most words start no phrase
+                if "/" in lower and tokens[i][0] >= expanded_to:
+                    parts = _slashed(text[tokens[i][0]:tokens[i][1]], lex)
+                    if parts:
+                        inserts.append((tokens[i][1], parts))
+                        expanded_to = tokens[i][1]
                 continue
             for size in range(min(most, n_tok - i), 0, -1):
                 words = tokens[i:i + size]
@@ -283,10 +312,12 @@ class PreparedNote:
         for h, (start, content, kind) in enumerate(headings):
             end = text.find("\n", start)
             end = len(text) if end < 0 else end
-            if h + 1 < len(headings):  # a section ends at its line's end or at the next heading
+            bar = text.find("|", content, end)  # a template's fields: "Response: - | POC: cont."
+            end = end if bar < 0 else bar
+            if h + 1 < len(headings):  # a section ends at its line's end, a field separator or the next heading
                 end = min(end, headings[h + 1][0])
             section_spans.append((kind, content, end))
-            if kind == "plan":
+            if kind in ("plan", "goal"):  # a goal's target ("STG: SLS 10 s") is not a result of this visit
                 plan_spans.append((start, end))
 
         clause_ends = sorted(ends | {len(text)})
@@ -418,7 +449,7 @@ class ElementMatcher:
         if self.sections and self.sections & (note.undenied_sections if self.future else note.affirmed_sections):
             return True
         # Fast path: one search of the text with denied (and planned) characters masked.
-        if self._search(note.undenied if self.future else note.affirmed):
+        if self._search(note.undenied if self.future else note.affirmed, note.full):
             return True
         # A match that starts on a word that is not masked but runs into masked text ("no loss of balance").
         full, negated, planned = note.full, note.negated, note.planned
@@ -435,11 +466,13 @@ class ElementMatcher:
             return True
         return False
 
-    def _search(self, text: bytes) -> bool:
+    def _search(self, text: bytes, full: bytes) -> bool:
         m = self.pattern.search(text)
         if m is None or self.exclude is None:
             return m is not None
-        excluded = _Spans(self.exclude, text)
+        # The look-alikes are read on the whole text (as the slow path below does): "reports no change in symptoms
+        # since last week" is one, though its denied words are masked in `text`. Same bytes, same positions.
+        excluded = _Spans(self.exclude, full if len(full) == len(text) else text)
         while m is not None:
             s, e = m.span()
             if not excluded.covers(s, e):

@@ -15,23 +15,10 @@ import yaml
 
 FOLDER = Path(__file__).resolve().parents[1] / "corpus" / "heldout2"
 
-# The element ids the notes were labelled against (the brief of issue 12 part B, corpus/README.md "The rubric").
-CHECKLIST_97112 = (
-    "technique",
-    "deficit",
-    "diagnosis",
-    "objective-measure",
-    "measure-change",
-    "minutes",
-    "one-on-one",
-    "response",
-    "cueing",
-    "plan-goal",
-)
-CHECKLIST_OTHER = ("intervention", "minutes", "skilled-input", "response", "plan-goal")
-OTHER_CODES = {"97110", "97140", "97530", "97116", "97535", "97032", "97035", "97760"}
-STYLES = {"prose", "soap", "shorthand", "template"}
-TRAPS = {"negation", "hypothetical", "near-miss", "shorthand", "template", "group", "denial-story"}
+from corpus_rubric import CHECKLIST_97112, CHECKLIST_OTHER, OTHER_CODES, STYLES  # noqa: E402
+from corpus_rubric import TRAPS as SET_TRAPS  # noqa: E402
+
+TRAPS = SET_TRAPS | {"denial-story"}
 FILES = {
     "97112.yaml": (re.compile(r"h2-nmr-\d{2}"), {"97112"}),
     "others.yaml": (re.compile(r"h2-tx-\d{2}"), OTHER_CODES),

@@ -16,23 +16,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent / "corpus" / "heldout3"
 
-NMR_ELEMENTS = [
-    "technique",
-    "deficit",
-    "diagnosis",
-    "objective-measure",
-    "measure-change",
-    "minutes",
-    "one-on-one",
-    "response",
-    "cueing",
-    "plan-goal",
-]
-OTHER_ELEMENTS = ["intervention", "minutes", "skilled-input", "response", "plan-goal"]
-OTHER_CODES = {"97110", "97140", "97530", "97116", "97535", "97032", "97035", "97760"}
-STYLES = {"prose", "soap", "shorthand", "template"}
-TRAPS = {"negation", "hypothetical", "near-miss", "shorthand", "template", "group"}
-NOTE_KEYS = {"id", "style", "traps", "text", "present", "absent"}
+from corpus_rubric import CHECKLIST_97112 as NMR_ELEMENTS  # noqa: E402
+from corpus_rubric import CHECKLIST_OTHER as OTHER_ELEMENTS  # noqa: E402
+from corpus_rubric import NOTE_KEYS, OTHER_CODES, STYLES, TRAPS  # noqa: E402
 
 
 def _load(name: str) -> dict[str, Any]:

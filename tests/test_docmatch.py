@@ -369,6 +369,7 @@ def test_the_fourth_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(s
     ("97112", "deficit", "Family reports falls at home most weeks."),
     ("97140", "intervention", "Scar massage to the volar forearm, 8 min."),
     ("97535", "intervention", "Timed voiding and urge suppression training, 20 min."),
+    ("97112", "objective-measure", "Functional reach 9 in today."),
 ])
 def test_fifth_tuning_classes_cover_unseen_phrasings(shipped, code, element, note):
     assert element not in _missing(shipped, code, note)
@@ -384,6 +385,7 @@ def test_fifth_tuning_classes_cover_unseen_phrasings(shipped, code, element, not
     ("97112", "objective-measure", "Mini-BESTest re-test scheduled 1/12."),  # planned
     ("97112", "cueing", "Dec guarding of the R ankle when landing."),  # the patient's guarding
     ("97112", "one-on-one", "NMR 4:1 group, pts rotate stations."),
+    ("97112", "objective-measure", "Activities: functional reach, step-ups, march in place."),  # an exercise
 ])
 def test_fifth_tuning_near_misses_stay_missing(shipped, code, element, note):
     assert element in _missing(shipped, code, note)

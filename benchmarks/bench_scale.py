@@ -322,7 +322,27 @@ def ceiling(n: int) -> float:
     return one / (time.perf_counter() - start)
 
 
-def run_workers(visits_n: int, runs: int, work: Path, profile: bool = False) -> None:
+PAIR_VISITS = 5000  # a batch of about 2 s on one core: short enough that the host's slow spells hit both of a pair
+
+
+def alternated(k: kb.KnowledgeBase, visits: list[dict], n: int, pairs: int) -> None:
+    """1 vs n processes over many short pairs, the order alternated and the machine's ceiling measured beside each
+    pair: on a shared host whose speed drifts within seconds, a steadier figure than a few long runs."""
+    ratios, ceilings = [], []
+    for i in range(pairs):
+        took = {}
+        for workers in ((1, n) if i % 2 == 0 else (n, 1)):
+            start = time.perf_counter()
+            list(k.check_many(visits, workers=workers))
+            took[workers] = time.perf_counter() - start
+        ratios.append(took[1] / took[n])
+        ceilings.append(ceiling(n))
+    report(f"k.check_many, {pairs} alternated pairs of {len(visits):,} visits: speed-up 1 / {n}", spread(ratios))
+    report("  the machine's ceiling beside each pair", spread(ceilings))
+    report("  speed-up / ceiling, per pair", spread([a / b for a, b in zip(ratios, ceilings, strict=True)]))
+
+
+def run_workers(visits_n: int, runs: int, work: Path, profile: bool = False, pairs: int = 12) -> None:
     from kb.parallel import cores
 
     n = max(2, cores())
@@ -345,6 +365,7 @@ def run_workers(visits_n: int, runs: int, work: Path, profile: bool = False) -> 
         many.append(timed(lambda: list(k.check_many(visits, workers=n))))
     report(f"the machine's ceiling: a perfectly parallel loop, 1 process / {n}", spread(ceilings))
     scaling("k.check_many (Python objects back)", one, many, n, visits_n, "visits")
+    alternated(k, visits[:PAIR_VISITS], n, pairs)
     if profile:
         import cProfile
         import pstats
@@ -503,6 +524,8 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(s for s in SECTIONS if s != "spark"),
                         help=f"comma-separated sections of {', '.join(SECTIONS)} (spark is opt-in: it is slow)")
     parser.add_argument("--profile", action="store_true", help="workers: profile the parent's CPU in check_many")
+    parser.add_argument("--pairs", type=int, default=12,
+                        help="workers: alternated 1-vs-N pairs of 5,000 visits, each beside the machine's ceiling")
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"python {sys.version.split()[0]}, kb {kb.__version__}, {args.rows:,} PTP rows; {load_avg()}")
@@ -519,7 +542,7 @@ def main() -> None:
     if "check" in only:
         run_check(ptp, mue, args.visits, args.runs)
     if "workers" in only:
-        run_workers(args.visits * 4, max(3, args.runs // 2), args.work, args.profile)
+        run_workers(args.visits * 4, max(3, args.runs // 2), args.work, args.profile, args.pairs)
     if "parquet" in only:
         run_parquet(args.visits * 4, 3, args.work)
     if "spark" in only:

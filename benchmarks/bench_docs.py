@@ -37,6 +37,7 @@ CORPUS = ROOT / "corpus" / "notes"  # the labelled notes the patterns were tuned
 HELDOUT = ROOT / "corpus" / "heldout"  # written after the first tuning; its errors were used in the second
 HELDOUT2 = ROOT / "corpus" / "heldout2"  # written blind by another engineer; its errors were used in the third
 HELDOUT3 = ROOT / "corpus" / "heldout3"  # written blind by another engineer; its errors were used in the fourth
+HELDOUT4 = ROOT / "corpus" / "heldout4"  # written blind by another engineer; its errors were used in the fifth tuning
 _ELEMENT = re.compile(r"documentation\.([A-Za-z0-9_-]+)")
 
 

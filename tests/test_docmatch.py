@@ -14,7 +14,7 @@ from kb.check.notes import MAX_NOTE_CHARS, PreparedNote, compile_element, re2_pr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_docs import CORPUS, HELDOUT, HELDOUT2, HELDOUT3, evaluate, load_corpus  # noqa: E402
+from bench_docs import CORPUS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, evaluate, load_corpus  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -341,4 +341,51 @@ def test_fourth_tuning_classes_cover_unseen_phrasings(shipped, code, element, no
     ("97112", "objective-measure", "DOS 11/18 | 97112"),
 ])
 def test_fourth_tuning_near_misses_stay_missing(shipped, code, element, note):
+    assert element in _missing(shipped, code, note)
+
+
+def test_the_fourth_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(shipped):
+    held = evaluate(shipped, load_corpus(HELDOUT4))  # its errors were used in the fifth tuning (corpus/README.md)
+    assert held.overall.precision >= 0.95 and held.overall.recall >= 0.95, held.errors[:5]
+
+
+# The fifth tuning (corpus/README.md): broad classes (the patient as the subject of a reaction, an evaluative
+# exclamation, an observation field; clock times in two fields), tried on wordings no corpus note uses.
+@pytest.mark.parametrize(("code", "element", "note"), [
+    ("97112", "response", "Tandem walk on foam 15 min 1:1. He grimaced on the turns."),
+    ("97112", "response", "Rocker board 15 min 1:1. Nailed the last set!"),
+    ("97112", "response", "Rocker board 15 min 1:1.\nComments: hesitant stepping onto the foam"),
+    ("97116", "response", "Gait trng with SPC 150 ft, 10 min.\nDeviations: trendelenburg L"),
+    ("97112", "response", "Perturbations 15 min 1:1. Pt okay."),
+    ("97112", "minutes", "Foam stance, pert trng.\nArrived 10:05\nLeft 10:34"),
+    ("97112", "minutes", "Foam stance, pert trng 9-9:25."),
+    ("97110", "minutes", "Bridges 3x10, clams 2x15.\nMins: 16"),
+    ("97112", "one-on-one", "Foam stance 20 min, one-to-one."),
+    ("97112", "one-on-one", "Foam stance 20 min, 1-2-1."),
+    ("97112", "measure-change", "FGA 20/30 (4 wks ago 16/30)."),
+    ("97112", "measure-change", "TUG 11.2 s <- 14.0 s."),
+    ("97112", "cueing", "Foam stance 20 min, close guard at the belt."),
+    ("97112", "deficit", "Decreased pelvic control on the L in stance."),
+    ("97112", "deficit", "Family reports falls at home most weeks."),
+    ("97140", "intervention", "Scar massage to the volar forearm, 8 min."),
+    ("97535", "intervention", "Timed voiding and urge suppression training, 20 min."),
+    ("97112", "objective-measure", "Functional reach 9 in today."),
+])
+def test_fifth_tuning_classes_cover_unseen_phrasings(shipped, code, element, note):
+    assert element not in _missing(shipped, code, note)
+
+
+@pytest.mark.parametrize(("code", "element", "note"), [
+    ("97110", "response", "Bridges 3x10, 15 min. Keep the band at home!"),  # an instruction, not an evaluation
+    ("97112", "minutes", "Foam stance, pert trng. Appt 9:30, next appt Thurs 10:00."),  # appointment times
+    ("97112", "minutes", "Gaze stab x1 viewing, 2 min bouts."),  # a dose
+    ("97112", "minutes", "Pt arrived 15 minutes late; foam stance, pert trng."),
+    ("97112", "measure-change", "Dizziness 3/10 -> 5/10 after VOR."),  # a symptom rating, not a measure
+    ("97112", "measure-change", "Two falls in the last month. No change to the program."),
+    ("97112", "objective-measure", "Mini-BESTest re-test scheduled 1/12."),  # planned
+    ("97112", "cueing", "Dec guarding of the R ankle when landing."),  # the patient's guarding
+    ("97112", "one-on-one", "NMR 4:1 group, pts rotate stations."),
+    ("97112", "objective-measure", "Activities: functional reach, step-ups, march in place."),  # an exercise
+])
+def test_fifth_tuning_near_misses_stay_missing(shipped, code, element, note):
     assert element in _missing(shipped, code, note)

@@ -10,8 +10,8 @@ recall = missing elements warned about / missing elements. The figures for the "
 
 Each set is scored separately: by default the tuning corpus (corpus/notes/) and the first held-out set
 (corpus/heldout/, tuned on since; see corpus/README.md). `--set heldout5` scores corpus/heldout5/ alone, the blind
-set not tuned on (heldout2, heldout3 and heldout4 were tuned on in the third, fourth and fifth tunings) (a name is a folder of
-corpus/, anything else a folder path; repeat --set for several).
+set not tuned on (heldout2, heldout3 and heldout4 were tuned on in the third, fourth and fifth tunings); a name is a
+folder of corpus/, anything else a folder path; repeat --set for several.
 
 `--before REV` also scores the matcher as it was before kb/check/notes.py (a plain case-insensitive search of each
 pattern, no shorthand, negation or plans) with the checklists of the git revision REV, and times both matchers on

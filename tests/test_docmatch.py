@@ -180,6 +180,9 @@ def test_the_time_a_note_takes_grows_linearly(shipped):
     lambda n: "\n" + "\t" * (n - 3) + "a",
     lambda n: "Pt tolerated." + " " * (n - 13),  # trailing blanks: no word after the run (was quadratic: seconds)
     lambda n: "Berg 44/56 " + "(*)" * (n // 3),
+    lambda n: "STG:" + " " * (n - 6) + "no",  # a field label, a blank run, a word (the empty-field reading)
+    lambda n: "Cues: [ ]" + " " * (n - 11) + "no",  # an unticked box then a blank run
+    lambda n: "Cues: " + " " * (n - 16) + "[x] none",  # a ticked "none" far from its label
 ])
 def test_a_note_is_read_in_linear_time(build):
     def seconds(note: str) -> float:

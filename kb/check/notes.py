@@ -136,8 +136,10 @@ _DISTANCE_BEFORE = ("amb", "ambulat", "walk", "ft", "distance")  # not "gait": "
 _WRAP = re.compile(r"[^.:;!?\s]\n[ \t]*[a-z]")
 _LINE_HEADING = re.compile(r"[ \t]*[a-z][a-z' -]{0,24}?[ \t]*:")
 # A template field left empty ("Tolerance:", "Goal: —"): its label states nothing, so its words are denied.
+# (One blank run may follow the colon, and one the filler: two runs side by side made a long blank run after a label
+# quadratic, as every split of it was tried.)
 _EMPTY_FIELD = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&()-]{0,30}?)[ \t]*:"
-                          r"[ \t]*(?:[-–—_.]+|n/a|\?)?[ \t]*(?:$|\|)")
+                          r"[ \t]*(?:(?:[-–—_.]+|n/a|\?)[ \t]*)?(?:$|\|)")
 # A field whose boxes are all unticked ("Education: [ ] wear schedule [ ] skin care |") states nothing either.
 _ALL_UNTICKED = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&-]{0,30}?)[ \t]*:[ \t]*"
                            r"(?:(?:\[ ?\]|☐|\( \))[^\[\]\n☐☑☒()|]*)+(?:$|\|)")

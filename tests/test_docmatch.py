@@ -183,6 +183,8 @@ def test_the_time_a_note_takes_grows_linearly(shipped):
     lambda n: "STG:" + " " * (n - 6) + "no",  # a field label, a blank run, a word (the empty-field reading)
     lambda n: "Cues: [ ]" + " " * (n - 11) + "no",  # an unticked box then a blank run
     lambda n: "Cues: " + " " * (n - 16) + "[x] none",  # a ticked "none" far from its label
+    lambda n: ("a: [ ] b. " * (n // 10))[:n - 3] + "[x]",  # a line of unticked fields, a ticked box at its end
+    lambda n: ("Cues: [ ] verbal | " * (n // 19))[:n],  # fields of unticked boxes between separators
 ])
 def test_a_note_is_read_in_linear_time(build):
     def seconds(note: str) -> float:

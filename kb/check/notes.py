@@ -140,9 +140,11 @@ _LINE_HEADING = re.compile(r"[ \t]*[a-z][a-z' -]{0,24}?[ \t]*:")
 # quadratic, as every split of it was tried.)
 _EMPTY_FIELD = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&()-]{0,30}?)[ \t]*:"
                           r"[ \t]*(?:(?:[-–—_.]+|n/a|\?)[ \t]*)?(?:$|\|)")
-# A field whose boxes are all unticked ("Education: [ ] wear schedule [ ] skin care |") states nothing either.
-_ALL_UNTICKED = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&-]{0,30}?)[ \t]*:[ \t]*"
-                           r"(?:(?:\[ ?\]|☐|\( \))[^\[\]\n☐☑☒()|]*)+(?:$|\|)")
+# A field whose boxes are all unticked ("Education: [ ] wear schedule [ ] skin care |") states nothing either. Read
+# field by field (`_all_unticked`): one pattern over the whole text tried every field start against the rest of its
+# line, which was quadratic on a long line of fields.
+_FIELD_START = re.compile(r"(?m)(?:^[ \t]*|[.;|!?][ \t]+)([a-z][a-z' /&-]{0,30}?)[ \t]*:[ \t]*")
+_BOXES_ONLY = re.compile(r"(?:(?:\[ ?\]|☐|\( \))[^\[\]\n☐☑☒()|]*)+")
 # An unticked box ("[ ] 1:1", "☐ perturbation") denies its item, to the next box, field separator ("|") or the
 # line's end.
 _UNTICKED = re.compile(r"(?:\[ ?\]|☐|\( \))[ \t]*([^\[\]\n☐☑☒()|]*)")
@@ -216,8 +218,23 @@ def _unstated(low: str) -> list[tuple[int, int]]:
     if "[" in low or "☐" in low or "( )" in low:
         spans += [m.span(1) for m in _UNTICKED.finditer(low) if m.end(1) > m.start(1)]
         spans += [(m.start(1), m.end()) for m in _TICKED_NONE.finditer(low)]
-        spans += [(m.start(), m.end(1)) for m in _ALL_UNTICKED.finditer(low)]  # with the blank before it
+        spans += _all_unticked(low)
     return spans
+
+
+def _all_unticked(low: str) -> list[tuple[int, int]]:
+    """The labels (with the blank before them) of fields whose boxes are all unticked, to the field's end: the next
+    field, a `|` or the line's end. Each character is read by one field, so the time is linear."""
+    starts = list(_FIELD_START.finditer(low))
+    out = []
+    for i, m in enumerate(starts):
+        stop = starts[i + 1].start() + 1 if i + 1 < len(starts) else len(low)  # up to the next field's own start
+        for end in (low.find("\n", m.end(), stop), low.find("|", m.end(), stop)):
+            if end >= 0:
+                stop = min(stop, end)
+        if _BOXES_ONLY.fullmatch(low, m.end(), stop):
+            out.append((m.start(), m.end(1)))
+    return out
 
 
 def _primes(text: str) -> list[tuple[int, str]]:

@@ -52,7 +52,10 @@ def main() -> int:
                        ("Pt tolerated." + " " * (MAX_NOTE_CHARS - 13), "a sentence, then blanks to the limit"),
                        (". " + " " * (MAX_NOTE_CHARS - 3) + "a", "'. ', blanks, 'a' (a heading that never comes)"),
                        ("(*)" * (MAX_NOTE_CHARS // 3), "punctuation only"),
-                       ("A: ok. Aim: x.\n" * (MAX_NOTE_CHARS // 15), "a section heading in every sentence")):
+                       ("A: ok. Aim: x.\n" * (MAX_NOTE_CHARS // 15), "a section heading in every sentence"),
+                       ("STG:" + " " * (MAX_NOTE_CHARS - 6) + "no", "a field label, blanks to the limit, a word"),
+                       (("a: [ ] b. " * (MAX_NOTE_CHARS // 10))[:MAX_NOTE_CHARS - 3] + "[x]",
+                        "one line of unticked fields, a ticked box at its end")):
         rows.append((f"note: {note}", best(lambda n=name: k.check({**base, "note": n, "lines": four}))))
     rows.append(("10 MB note (refused: InputError)",
                  best(lambda: _refused(k, {**base, "note": "x" * 10_000_000, "lines": four}))))

@@ -224,11 +224,13 @@ def test_the_corpus_is_large_enough_and_every_element_is_labelled(shipped):
     assert {"negation", "hypothetical", "near-miss", "shorthand", "denial-story"} <= traps
 
 
-def test_precision_and_recall_on_the_corpus(shipped):
-    s = evaluate(shipped, load_corpus(CORPUS))
+# Every set the matcher was tuned on stays at or above the goal (corpus/README.md says which tuning used which set:
+# heldout in the second, heldout2 in the third, heldout3 in the fourth, heldout4 in the fifth). heldout5, the blind
+# set, is measured by benchmarks/bench_docs.py only: a floor here would invite tuning on it.
+@pytest.mark.parametrize("folder", [CORPUS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4], ids=lambda f: f.name)
+def test_precision_and_recall_on_every_tuned_set(shipped, folder):
+    s = evaluate(shipped, load_corpus(folder))
     assert s.overall.precision >= 0.95 and s.overall.recall >= 0.95, s.errors[:5]
-    held = evaluate(shipped, load_corpus(HELDOUT))  # its errors were used in the second tuning (corpus/README.md)
-    assert held.overall.precision >= 0.95 and held.overall.recall >= 0.95, held.errors[:5]
 
 
 # The third tuning (corpus/README.md): classes taken from heldout2's errors, tried here on wordings no corpus note uses.
@@ -269,10 +271,6 @@ def test_boxes_clock_times_and_individual_sessions():
     assert "intervention" not in _missing(k, "97032", "IFC to the low back, 80-150 Hz sweep, 15 min.")
 
 
-def test_the_second_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(shipped):
-    held = evaluate(shipped, load_corpus(HELDOUT2))  # its errors were used in the third tuning (corpus/README.md)
-    assert held.overall.precision >= 0.95 and held.overall.recall >= 0.95, held.errors[:5]
-
 
 def test_overlapping_exclusions_each_count():
     # "8 sec x 8" and "x 8 sec" overlap: each exclusion covers one "8 sec", whatever order they are listed in
@@ -281,10 +279,6 @@ def test_overlapping_exclusions_each_count():
         assert not found(r"\d+\s*sec\b", "8 sec x 8 sec", exclude=order)
     assert found(r"\d+\s*sec\b", "8 sec x 8 sec, then 12 sec", exclude=excludes)
 
-
-def test_the_third_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(shipped):
-    held = evaluate(shipped, load_corpus(HELDOUT3))  # its errors were used in the fourth tuning (corpus/README.md)
-    assert held.overall.precision >= 0.95 and held.overall.recall >= 0.95, held.errors[:5]
 
 
 # The fourth tuning (corpus/README.md): classes taken from heldout3's errors, tried on wordings no corpus note uses.
@@ -348,10 +342,6 @@ def test_fourth_tuning_classes_cover_unseen_phrasings(shipped, code, element, no
 def test_fourth_tuning_near_misses_stay_missing(shipped, code, element, note):
     assert element in _missing(shipped, code, note)
 
-
-def test_the_fourth_held_out_set_stays_above_the_goal_now_that_it_was_tuned_on(shipped):
-    held = evaluate(shipped, load_corpus(HELDOUT4))  # its errors were used in the fifth tuning (corpus/README.md)
-    assert held.overall.precision >= 0.95 and held.overall.recall >= 0.95, held.errors[:5]
 
 
 # The fifth tuning (corpus/README.md): broad classes (the patient as the subject of a reaction, an evaluative

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 FOLDER = Path(__file__).resolve().parents[1] / "corpus" / "heldout2"
 
-from corpus_rubric import CHECKLIST_97112, CHECKLIST_OTHER, OTHER_CODES, STYLES  # noqa: E402
+from corpus_rubric import CHECKLIST_97112, CHECKLIST_OTHER, OTHER_CODES, STYLES, load_set  # noqa: E402
 from corpus_rubric import TRAPS as SET_TRAPS  # noqa: E402
 
 TRAPS = SET_TRAPS | {"denial-story"}
@@ -27,8 +26,8 @@ FILES = {
 
 def _notes(name: str) -> list[tuple[str, dict[str, Any]]]:
     """(code, note) for every note of one file, the code taken from the note or the file."""
-    data = yaml.safe_load((FOLDER / name).read_text(encoding="utf-8"))
-    assert isinstance(data, dict) and isinstance(data.get("notes"), list), f"{name}: expected a mapping with notes:"
+    data = load_set("heldout2", name)
+    assert isinstance(data.get("notes"), list), f"{name}: expected a mapping with notes:"
     return [(str(n.get("code") or data.get("code")), n) for n in data["notes"]]
 
 

@@ -11,30 +11,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent / "corpus" / "heldout3"
 
 from corpus_rubric import CHECKLIST_97112 as NMR_ELEMENTS  # noqa: E402
 from corpus_rubric import CHECKLIST_OTHER as OTHER_ELEMENTS  # noqa: E402
-from corpus_rubric import NOTE_KEYS, OTHER_CODES, STYLES, TRAPS  # noqa: E402
+from corpus_rubric import NOTE_KEYS, OTHER_CODES, STYLES, TRAPS, set_file  # noqa: E402
 
-
-def _load(name: str) -> dict[str, Any]:
-    data = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
-    assert isinstance(data, dict), f"{name}: top level must be a mapping"
-    return data
-
-
-@pytest.fixture(scope="module")
-def nmr() -> dict[str, Any]:
-    return _load("97112.yaml")
-
-
-@pytest.fixture(scope="module")
-def others() -> dict[str, Any]:
-    return _load("others.yaml")
+nmr = set_file("heldout3", "97112.yaml")
+others = set_file("heldout3", "others.yaml")
 
 
 def _check_note(note: dict[str, Any], elements: list[str], where: str) -> list[str]:

@@ -10,29 +10,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-from ruamel.yaml import YAML
-
 HERE = Path(__file__).resolve().parent.parent / "corpus" / "heldout4"
 
 from corpus_rubric import CHECKLIST_97112 as NMR_ELEMENTS  # noqa: E402
 from corpus_rubric import CHECKLIST_OTHER as OTHER_ELEMENTS  # noqa: E402
-from corpus_rubric import NOTE_KEYS, OTHER_CODES, STYLES, TRAPS  # noqa: E402
+from corpus_rubric import NOTE_KEYS, OTHER_CODES, STYLES, TRAPS, set_file  # noqa: E402
 
-
-def _load(name: str) -> Any:
-    """Parse one corpus file with a strict loader (duplicate keys are errors)."""
-    return YAML(typ="safe", pure=True).load((HERE / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def nmr() -> Any:
-    return _load("97112.yaml")
-
-
-@pytest.fixture(scope="module")
-def others() -> Any:
-    return _load("others.yaml")
+nmr = set_file("heldout4", "97112.yaml")
+others = set_file("heldout4", "others.yaml")
 
 
 def _check_note(note: dict[str, Any], elements: list[str]) -> None:

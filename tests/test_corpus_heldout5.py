@@ -10,28 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from corpus_rubric import CHECKLIST_97112, CHECKLIST_OTHER, NOTE_KEYS, OTHER_CODES, STYLES, TRAPS
-from ruamel.yaml import YAML
+from corpus_rubric import CHECKLIST_97112, CHECKLIST_OTHER, NOTE_KEYS, OTHER_CODES, STYLES, TRAPS, set_file
 
 HERE = Path(__file__).resolve().parent.parent / "corpus" / "heldout5"
 
 
-def _load(name: str) -> dict[str, Any]:
-    """Parse one file strictly (duplicate keys are errors)."""
-    data = YAML(typ="safe").load((HERE / name).read_text(encoding="utf-8"))
-    assert isinstance(data, dict), f"{name}: top level must be a mapping"
-    return data
-
-
-@pytest.fixture(scope="module")
-def nmr() -> dict[str, Any]:
-    return _load("97112.yaml")
-
-
-@pytest.fixture(scope="module")
-def others() -> dict[str, Any]:
-    return _load("others.yaml")
+nmr = set_file("heldout5", "97112.yaml")
+others = set_file("heldout5", "others.yaml")
 
 
 def _checked(notes: list[dict[str, Any]], checklist_of: Any, extra_keys: frozenset[str]) -> Iterator[str]:
